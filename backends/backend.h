@@ -1,0 +1,90 @@
+#pragma once
+// The Backend interface: the primitives every device implementation provides.
+// Shapes, broadcasting, type promotion and output allocation are done once in
+// tensor/; a backend receives ready-made TensorArgs (inputs already broadcast
+// to the output's shape with zero strides, dtypes already matched) and only
+// computes. Each method documents the layout it may assume.
+#include <cstdint>
+#include <string_view>
+
+#include "backends/allocator.h"
+#include "backends/primitives.h"
+#include "backends/tensor_arg.h"
+#include "core/device.h"
+#include "core/scalar.h"
+
+namespace peso {
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string_view name() const = 0;
+    virtual DeviceType device_type() const = 0;
+    virtual Allocator& allocator() = 0;
+
+    // ---- memory ------------------------------------------------------------
+    // dst = src elementwise; same sizes, any strides, any dtypes (converts).
+    virtual void copy(const TensorArg& dst, const TensorArg& src) = 0;
+    // Bytes between host memory and this device (contiguous, whole buffer).
+    virtual void copy_from_host(void* dst, const void* src, std::size_t nbytes) = 0;
+    virtual void copy_to_host(void* dst, const void* src, std::size_t nbytes) = 0;
+    virtual void fill(const TensorArg& dst, Scalar value) = 0;
+    // dst[i] = start + i * step over the flat (contiguous) dst.
+    virtual void arange(const TensorArg& dst, double start, double step) = 0;
+    // Philox-4x32-10 numbers: element i of the contiguous dst uses counter
+    // (offset + i) so results do not depend on threads or devices.
+    virtual void random(const TensorArg& dst, RandomKind kind, std::uint64_t seed, std::uint64_t offset, double a,
+                        double b) = 0;
+
+    // ---- elementwise -------------------------------------------------------
+    // out, in: same sizes; in has out's dtype except for the bool-output ops.
+    virtual void unary(UnaryOp op, const TensorArg& out, const TensorArg& in, const UnaryParams& p) = 0;
+    // out, a, b: same sizes (broadcast dims have stride 0); a and b share a
+    // dtype, which is out's dtype except for comparisons and logical ops (bool).
+    virtual void binary(BinaryOp op, const TensorArg& out, const TensorArg& a, const TensorArg& b) = 0;
+    // out = cond ? a : b; cond is bool, a/b have out's dtype, all same sizes.
+    virtual void where(const TensorArg& out, const TensorArg& cond, const TensorArg& a, const TensorArg& b) = 0;
+
+    // ---- reductions --------------------------------------------------------
+    // in: out's dims followed by the reduced dims (any strides); out any strides.
+    // all/any write bool; the others write in's dtype (sum of bool: int64 out).
+    virtual void reduce(ReduceOp op, const TensorArg& out, const TensorArg& in) = 0;
+    // Variance over the trailing reduced dims with the given correction.
+    virtual void reduce_var(const TensorArg& out, const TensorArg& in, double correction) = 0;
+    // max/min with int64 indices over the last dim of in (rows of in: any strides).
+    virtual void reduce_with_index(ReduceOp op, const TensorArg& values, const TensorArg& indices,
+                                   const TensorArg& in) = 0;
+
+    // ---- linear algebra ----------------------------------------------------
+    // out[b] = a[b] @ b[b] for 3-D a (B,M,K), b (B,K,N), out (B,M,N) contiguous.
+    // a and b may have any strides (batch stride 0 when broadcast).
+    virtual void matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) = 0;
+
+    // ---- normalization (over the last dim; all args contiguous) -------------
+    virtual void softmax(const TensorArg& out, const TensorArg& in, bool log) = 0;
+    // x (N,D); weight/bias (D) or undefined (data == nullptr); mean/rstd (N).
+    virtual void layer_norm(const TensorArg& out, const TensorArg& mean, const TensorArg& rstd, const TensorArg& x,
+                            const TensorArg& weight, const TensorArg& bias, double eps) = 0;
+
+    // ---- indexing ----------------------------------------------------------
+    // in (outer, n, inner), index (k) int64, out (outer, k, inner); contiguous.
+    // Indices are validated by the caller.
+    virtual void index_select(const TensorArg& out, const TensorArg& in, const TensorArg& index) = 0;
+    // self (outer, n, inner) += alpha * src (outer, k, inner) at rows index (k).
+    virtual void index_add(const TensorArg& self, const TensorArg& index, const TensorArg& src, Scalar alpha) = 0;
+    // out[..i..] = in[..index[..i..]..] along dim; index and out share sizes.
+    virtual void gather(const TensorArg& out, const TensorArg& in, const TensorArg& index, int dim) = 0;
+    // self[..index[..i..]..] = src[..i..] (or += when accumulate) along dim.
+    virtual void scatter(const TensorArg& self, const TensorArg& index, const TensorArg& src, int dim,
+                         bool accumulate) = 0;
+
+    // ---- ordering and scans (over the last dim; contiguous) ----------------
+    // Stable sort of each row; indices int64.
+    virtual void sort(const TensorArg& values, const TensorArg& indices, const TensorArg& in, bool descending) = 0;
+    // The k largest (or smallest) of each row, in sorted order.
+    virtual void topk(const TensorArg& values, const TensorArg& indices, const TensorArg& in, std::int64_t k,
+                      bool largest) = 0;
+    virtual void cumsum(const TensorArg& out, const TensorArg& in) = 0;
+};
+
+}  // namespace peso

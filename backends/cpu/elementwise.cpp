@@ -1,0 +1,114 @@
+// CPU elementwise primitives.
+#include <cstring>
+
+#include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/elementwise_loop.h"
+#include "backends/host_allocator.h"
+#include "backends/random_fn.h"
+#include "backends/scalar_ops.h"
+
+namespace peso {
+
+Allocator& CpuBackend::allocator() { return host_allocator(); }
+
+void CpuBackend::copy_from_host(void* dst, const void* src, std::size_t nbytes) { std::memcpy(dst, src, nbytes); }
+void CpuBackend::copy_to_host(void* dst, const void* src, std::size_t nbytes) { std::memcpy(dst, src, nbytes); }
+
+void CpuBackend::copy(const TensorArg& dst, const TensorArg& src) {
+    if (dst.dtype == src.dtype && dst.is_contiguous() && src.is_contiguous()) {
+        const auto bytes = static_cast<std::size_t>(dst.numel()) * itemsize(dst.dtype);
+        char* d = static_cast<char*>(dst.data);
+        const char* s = static_cast<const char*>(src.data);
+        cpu::parallel_for(static_cast<std::int64_t>(bytes), cpu::kParallelGrain * 8, [&](std::int64_t b, std::int64_t e) {
+            std::memcpy(d + b, s + b, static_cast<std::size_t>(e - b));
+        });
+        return;
+    }
+    visit_dtype(dst.dtype, "copy", [&](auto dt) {
+        using D = typename decltype(dt)::type;
+        visit_dtype(src.dtype, "copy", [&](auto st) {
+            using S = typename decltype(st)::type;
+            cpu::map<D, S>(dst, cpu::kParallelGrain, [](S v) { return static_cast<D>(v); }, {&src});
+        });
+    });
+}
+
+void CpuBackend::fill(const TensorArg& dst, Scalar value) {
+    visit_dtype(dst.dtype, "fill", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const T v = value.to<T>();
+        cpu::map<T>(dst, cpu::kParallelGrain, [v]() { return v; }, {});
+    });
+}
+
+void CpuBackend::arange(const TensorArg& dst, double start, double step) {
+    visit_dtype(dst.dtype, "arange", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        T* p = dst.ptr<T>();
+        cpu::parallel_for(dst.numel(), cpu::kParallelGrain, [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t i = b; i < e; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+        });
+    });
+}
+
+void CpuBackend::random(const TensorArg& dst, RandomKind kind, std::uint64_t seed, std::uint64_t offset, double a,
+                        double b) {
+    visit_dtype(dst.dtype, "random", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        T* p = dst.ptr<T>();
+        cpu::parallel_for(dst.numel(), 4096, [&](std::int64_t lo, std::int64_t hi) {
+            for (std::int64_t i = lo; i < hi; ++i)
+                p[i] = random_value<T>(kind, seed, offset + static_cast<std::uint64_t>(i), a, b);
+        });
+    });
+}
+
+namespace {
+
+// Grain for ops whose per-element cost is well above a load and a store.
+constexpr std::int64_t grain_for(UnaryOp op) {
+    switch (op) {
+        case UnaryOp::neg: case UnaryOp::abs: case UnaryOp::relu: case UnaryOp::sign: case UnaryOp::clamp:
+        case UnaryOp::logical_not: case UnaryOp::isnan: case UnaryOp::isinf: case UnaryOp::floor: case UnaryOp::ceil:
+            return cpu::kParallelGrain;
+        default: return 4096;
+    }
+}
+
+}  // namespace
+
+void CpuBackend::unary(UnaryOp op, const TensorArg& out, const TensorArg& in, const UnaryParams& p) {
+    visit_dtype(in.dtype, op_name(op), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        scalar_ops::visit_unary(op, [&](auto opc) {
+            constexpr UnaryOp OP = decltype(opc)::value;
+            using R = decltype(scalar_ops::unary_fn<OP, T>(T{}, p));
+            using O = std::conditional_t<std::is_same_v<R, bool>, bool, T>;
+            const UnaryParams params = p;
+            cpu::map<O, T>(out, grain_for(op), [params](T x) { return scalar_ops::unary_fn<OP, T>(x, params); },
+                           {&in});
+        });
+    });
+}
+
+void CpuBackend::binary(BinaryOp op, const TensorArg& out, const TensorArg& a, const TensorArg& b) {
+    visit_dtype(a.dtype, op_name(op), [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        scalar_ops::visit_binary(op, [&](auto opc) {
+            constexpr BinaryOp OP = decltype(opc)::value;
+            using O = std::conditional_t<is_comparison(OP), bool, T>;
+            const std::int64_t grain = OP == BinaryOp::pow ? 4096 : cpu::kParallelGrain;
+            cpu::map<O, T, T>(out, grain, [](T x, T y) { return scalar_ops::binary_fn<OP, T>(x, y); }, {&a, &b});
+        });
+    });
+}
+
+void CpuBackend::where(const TensorArg& out, const TensorArg& cond, const TensorArg& a, const TensorArg& b) {
+    visit_dtype(out.dtype, "where", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        cpu::map<T, bool, T, T>(out, cpu::kParallelGrain, [](bool c, T x, T y) { return c ? x : y; },
+                                {&cond, &a, &b});
+    });
+}
+
+}  // namespace peso

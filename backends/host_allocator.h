@@ -1,0 +1,36 @@
+#pragma once
+// The CPU device's caching allocator: 64-byte aligned blocks kept in size-class
+// free lists after release, so that a training loop, which asks for the same
+// sizes every step, stops calling the system allocator after its first step.
+#include <cstddef>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "backends/allocator.h"
+
+namespace peso {
+
+class HostAllocator final : public Allocator {
+public:
+    // Blocks beyond this many cached bytes go back to the system instead.
+    explicit HostAllocator(std::size_t max_cached_bytes = std::size_t{2} << 30);
+    ~HostAllocator() override;
+    void* allocate(std::size_t nbytes) override;
+    void deallocate(void* p, std::size_t nbytes) override;
+    AllocatorStats stats() const override;
+    void empty_cache() override;
+
+    // The size class a request is served from.
+    static std::size_t round_size(std::size_t nbytes);
+
+private:
+    mutable std::mutex mutex_;
+    std::unordered_map<std::size_t, std::vector<void*>> free_;
+    std::size_t max_cached_bytes_;
+    AllocatorStats stats_;
+};
+
+HostAllocator& host_allocator();
+
+}  // namespace peso

@@ -1,0 +1,34 @@
+#pragma once
+// Which backend runs the ops of each device. The CPU device has two
+// implementations: "cpu" (fast, the default) and "reference" (plain loops, the
+// oracle). PESO_BACKEND=reference|cpu picks one at start-up; set_cpu_backend()
+// switches at run time.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/backend.h"
+
+namespace peso {
+
+Backend& backend_for(Device device);
+// Makes `name` the backend of the CPU device; throws ValueError for unknown names.
+void set_cpu_backend(std::string_view name);
+std::string_view cpu_backend_name();
+std::vector<std::string> available_backends();
+Backend& backend_by_name(std::string_view name);
+bool cuda_backend_compiled();
+
+// RAII: runs a scope on another CPU backend (used by the conformance tests).
+class CpuBackendGuard {
+public:
+    explicit CpuBackendGuard(std::string_view name) : previous_(cpu_backend_name()) { set_cpu_backend(name); }
+    ~CpuBackendGuard() { set_cpu_backend(previous_); }
+    CpuBackendGuard(const CpuBackendGuard&) = delete;
+    CpuBackendGuard& operator=(const CpuBackendGuard&) = delete;
+
+private:
+    std::string previous_;
+};
+
+}  // namespace peso

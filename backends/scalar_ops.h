@@ -1,0 +1,168 @@
+#pragma once
+// The formula of every elementwise primitive, written once for all backends:
+// unary_fn<OP>(x) and binary_fn<OP>(a, b) in the element type T (the
+// reference backend instantiates them in double, the cpu backend in T).
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "backends/primitives.h"
+
+namespace peso::scalar_ops {
+
+template <typename T> inline constexpr bool is_float_v = std::is_floating_point_v<T>;
+
+template <UnaryOp OP, typename T> inline auto unary_fn(T x, const UnaryParams& p) {
+    if constexpr (OP == UnaryOp::logical_not) return !static_cast<bool>(x);
+    else if constexpr (OP == UnaryOp::isnan) { if constexpr (is_float_v<T>) return std::isnan(x); else return false; }
+    else if constexpr (OP == UnaryOp::isinf) { if constexpr (is_float_v<T>) return std::isinf(x); else return false; }
+    else if constexpr (std::is_same_v<T, bool>) {
+        // The front-end lets only value-preserving ops reach bool tensors.
+        if constexpr (OP == UnaryOp::clamp) return static_cast<bool>(std::fmin(std::fmax(x, p.a), p.b));
+        else return x;
+    }
+    else if constexpr (OP == UnaryOp::neg) return static_cast<T>(-x);
+    else if constexpr (OP == UnaryOp::abs) return static_cast<T>(x < 0 ? -x : x);
+    else if constexpr (OP == UnaryOp::relu) return static_cast<T>(x < 0 ? T(0) : x);  // NaN passes through
+    else if constexpr (OP == UnaryOp::sign) return static_cast<T>((T(0) < x) - (x < T(0)));
+    else if constexpr (OP == UnaryOp::clamp) {
+        if constexpr (is_float_v<T>) {
+            const T lo = static_cast<T>(p.a), hi = static_cast<T>(p.b);
+            return std::isnan(x) ? x : (x < lo ? lo : (x > hi ? hi : x));
+        } else {
+            const double v = static_cast<double>(x);
+            return static_cast<T>(v < p.a ? std::ceil(p.a) : (v > p.b ? std::floor(p.b) : v));
+        }
+    }
+    else if constexpr (OP == UnaryOp::pow_scalar) {
+        if constexpr (is_float_v<T>) {
+            if (p.a == 2.0) return static_cast<T>(x * x);
+            return static_cast<T>(std::pow(x, static_cast<T>(p.a)));
+        } else {
+            T r = 1, b = x;
+            for (auto e = static_cast<std::int64_t>(p.a); e > 0; e >>= 1, b = static_cast<T>(b * b))
+                if (e & 1) r = static_cast<T>(r * b);
+            return r;
+        }
+    }
+    else if constexpr (!is_float_v<T>) {
+        // floor/ceil/round of integers are the identity; the floating-only ops
+        // never reach integer tensors (the front-end promotes them).
+        return x;
+    }
+    else if constexpr (OP == UnaryOp::exp) return std::exp(x);
+    else if constexpr (OP == UnaryOp::log) return std::log(x);
+    else if constexpr (OP == UnaryOp::log1p) return std::log1p(x);
+    else if constexpr (OP == UnaryOp::sqrt) return std::sqrt(x);
+    else if constexpr (OP == UnaryOp::rsqrt) return T(1) / std::sqrt(x);
+    else if constexpr (OP == UnaryOp::sin) return std::sin(x);
+    else if constexpr (OP == UnaryOp::cos) return std::cos(x);
+    else if constexpr (OP == UnaryOp::tanh) return std::tanh(x);
+    else if constexpr (OP == UnaryOp::sigmoid) {
+        // Written so that neither branch overflows.
+        if (x >= 0) return T(1) / (T(1) + std::exp(-x));
+        const T e = std::exp(x);
+        return e / (T(1) + e);
+    }
+    else if constexpr (OP == UnaryOp::gelu_erf) return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440)));
+    else if constexpr (OP == UnaryOp::gelu_tanh) {
+        const T inner = T(0.79788456080286535588) * (x + T(0.044715) * x * x * x);
+        return T(0.5) * x * (T(1) + std::tanh(inner));
+    }
+    else if constexpr (OP == UnaryOp::erf) return std::erf(x);
+    else if constexpr (OP == UnaryOp::floor) return std::floor(x);
+    else if constexpr (OP == UnaryOp::ceil) return std::ceil(x);
+    else if constexpr (OP == UnaryOp::round) return std::nearbyint(x);  // half to even, as PyTorch
+    else if constexpr (OP == UnaryOp::reciprocal) return T(1) / x;
+    else static_assert(OP != OP, "unhandled unary op");
+}
+
+template <BinaryOp OP, typename T> inline auto binary_fn(T a, T b) {
+    if constexpr (OP == BinaryOp::eq) return a == b;
+    else if constexpr (OP == BinaryOp::ne) return a != b;
+    else if constexpr (OP == BinaryOp::lt) return a < b;
+    else if constexpr (OP == BinaryOp::le) return a <= b;
+    else if constexpr (OP == BinaryOp::gt) return a > b;
+    else if constexpr (OP == BinaryOp::ge) return a >= b;
+    else if constexpr (OP == BinaryOp::logical_and) return static_cast<bool>(a) && static_cast<bool>(b);
+    else if constexpr (OP == BinaryOp::logical_or) return static_cast<bool>(a) || static_cast<bool>(b);
+    else if constexpr (OP == BinaryOp::logical_xor) return static_cast<bool>(a) != static_cast<bool>(b);
+    else if constexpr (std::is_same_v<T, bool>) {
+        if constexpr (OP == BinaryOp::add || OP == BinaryOp::maximum) return static_cast<bool>(a || b);
+        else if constexpr (OP == BinaryOp::mul || OP == BinaryOp::minimum) return static_cast<bool>(a && b);
+        else return static_cast<bool>(a);  // rejected by the front-end
+    }
+    else if constexpr (OP == BinaryOp::add) return static_cast<T>(a + b);
+    else if constexpr (OP == BinaryOp::sub) return static_cast<T>(a - b);
+    else if constexpr (OP == BinaryOp::mul) return static_cast<T>(a * b);
+    else if constexpr (OP == BinaryOp::div) return static_cast<T>(b == 0 && !is_float_v<T> ? 0 : a / b);
+    else if constexpr (OP == BinaryOp::maximum) {
+        if constexpr (is_float_v<T>) { if (std::isnan(a) || std::isnan(b)) return a + b; }
+        return a > b ? a : b;
+    }
+    else if constexpr (OP == BinaryOp::minimum) {
+        if constexpr (is_float_v<T>) { if (std::isnan(a) || std::isnan(b)) return a + b; }
+        return a < b ? a : b;
+    }
+    else if constexpr (OP == BinaryOp::pow) {
+        if constexpr (is_float_v<T>) return std::pow(a, b);
+        else {
+            if (b < 0) return static_cast<T>(a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0));
+            T r = 1;
+            for (T e = b, x = a; e > 0; e >>= 1, x = static_cast<T>(x * x))
+                if (e & 1) r = static_cast<T>(r * x);
+            return r;
+        }
+    }
+    else if constexpr (OP == BinaryOp::remainder) {  // sign of the divisor, as Python's %
+        if constexpr (is_float_v<T>) {
+            T r = std::fmod(a, b);
+            if (r != 0 && ((r < 0) != (b < 0))) r += b;
+            return r;
+        } else {
+            if (b == 0) return T(0);
+            T r = static_cast<T>(a % b);
+            if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b);
+            return r;
+        }
+    }
+    else if constexpr (OP == BinaryOp::floor_divide) {
+        if constexpr (is_float_v<T>) return std::floor(a / b);
+        else {
+            if (b == 0) return T(0);
+            T q = static_cast<T>(a / b);
+            if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+            return q;
+        }
+    }
+    else static_assert(OP != OP, "unhandled binary op");
+}
+
+// Calls fn(std::integral_constant<UnaryOp, OP>{}) for the runtime op.
+template <typename Fn> decltype(auto) visit_unary(UnaryOp op, Fn&& fn) {
+    switch (op) {
+#define PESO_CASE(name) case UnaryOp::name: return fn(std::integral_constant<UnaryOp, UnaryOp::name>{});
+        PESO_CASE(neg) PESO_CASE(abs) PESO_CASE(exp) PESO_CASE(log) PESO_CASE(log1p) PESO_CASE(sqrt)
+        PESO_CASE(rsqrt) PESO_CASE(sin) PESO_CASE(cos) PESO_CASE(tanh) PESO_CASE(sigmoid) PESO_CASE(relu)
+        PESO_CASE(gelu_erf) PESO_CASE(gelu_tanh) PESO_CASE(erf) PESO_CASE(sign) PESO_CASE(floor) PESO_CASE(ceil)
+        PESO_CASE(round) PESO_CASE(reciprocal) PESO_CASE(pow_scalar) PESO_CASE(clamp) PESO_CASE(logical_not)
+        PESO_CASE(isnan) PESO_CASE(isinf)
+#undef PESO_CASE
+    }
+    return fn(std::integral_constant<UnaryOp, UnaryOp::neg>{});
+}
+
+template <typename Fn> decltype(auto) visit_binary(BinaryOp op, Fn&& fn) {
+    switch (op) {
+#define PESO_CASE(name) case BinaryOp::name: return fn(std::integral_constant<BinaryOp, BinaryOp::name>{});
+        PESO_CASE(add) PESO_CASE(sub) PESO_CASE(mul) PESO_CASE(div) PESO_CASE(pow) PESO_CASE(maximum)
+        PESO_CASE(minimum) PESO_CASE(remainder) PESO_CASE(floor_divide) PESO_CASE(eq) PESO_CASE(ne) PESO_CASE(lt)
+        PESO_CASE(le) PESO_CASE(gt) PESO_CASE(ge) PESO_CASE(logical_and) PESO_CASE(logical_or)
+        PESO_CASE(logical_xor)
+#undef PESO_CASE
+    }
+    return fn(std::integral_constant<BinaryOp, BinaryOp::add>{});
+}
+
+}  // namespace peso::scalar_ops

@@ -1,0 +1,37 @@
+#pragma once
+// A number passed to an op by value (a "wrapped number" in PyTorch terms): it
+// remembers whether it was a bool, an integer or a floating value so that type
+// promotion can treat `int_tensor * 2` and `int_tensor * 2.5` differently.
+#include <cstdint>
+#include <type_traits>
+
+#include "core/dtype.h"
+
+namespace peso {
+
+class Scalar {
+public:
+    Scalar(bool b) : kind_(DType::b8), i_(b), d_(b) {}
+    template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+    Scalar(T v) : kind_(DType::i64), i_(static_cast<std::int64_t>(v)), d_(static_cast<double>(v)) {}
+    template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+    Scalar(T v) : kind_(DType::f64), i_(static_cast<std::int64_t>(v)), d_(static_cast<double>(v)) {}
+
+    // bool, int64 or float64: the category of the value as written.
+    DType kind() const { return kind_; }
+    bool is_floating() const { return kind_ == DType::f64; }
+    double to_double() const { return d_; }
+    std::int64_t to_int() const { return i_; }
+    template <typename T> T to() const {
+        if constexpr (std::is_floating_point_v<T>) return static_cast<T>(d_);
+        else if constexpr (std::is_same_v<T, bool>) return d_ != 0.0;
+        else return kind_ == DType::f64 ? static_cast<T>(d_) : static_cast<T>(i_);
+    }
+
+private:
+    DType kind_;
+    std::int64_t i_;
+    double d_;
+};
+
+}  // namespace peso
