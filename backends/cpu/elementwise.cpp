@@ -3,6 +3,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/elementwise_loop.h"
+#include "backends/cpu/transpose_copy.h"
 #include "backends/host_allocator.h"
 #include "backends/random_fn.h"
 #include "backends/scalar_ops.h"
@@ -24,6 +25,7 @@ void CpuBackend::copy(const TensorArg& dst, const TensorArg& src) {
         });
         return;
     }
+    if (cpu::try_tiled_transpose_copy(dst, src)) return;
     visit_dtype(dst.dtype, "copy", [&](auto dt) {
         using D = typename decltype(dt)::type;
         visit_dtype(src.dtype, "copy", [&](auto st) {
