@@ -1,14 +1,123 @@
-// normalization: not implemented yet (placeholder replaced by the real kernels).
+// CPU softmax and layer_norm over contiguous rows: parallel over rows, each
+// row in a few vectorized passes that stay in cache (max, exp-and-sum, scale;
+// mean, variance, normalize). float exp comes from vec_math.h so the exp pass
+// vectorizes; sums accumulate in double.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/parallel.h"
+#include "backends/cpu/reducers.h"
+#include "backends/cpu/vec_math.h"
 
 namespace peso {
 
-void CpuBackend::softmax(const TensorArg& out, const TensorArg& in, bool log) {
-    throw NotImplementedError("cpu backend: softmax not implemented yet");
+namespace {
+
+// exp that vectorizes for float; double keeps the C library's.
+inline float fast_exp(float x) { return cpu::exp_f32(x); }
+inline double fast_exp(double x) { return std::exp(x); }
+
+// Rows per parallel chunk so that a chunk holds about `work` elements.
+std::int64_t row_grain(std::int64_t n, std::int64_t work) { return std::max<std::int64_t>(1, work / std::max<std::int64_t>(n, 1)); }
+
+// max that ignores NaN (a NaN reaches every output through the sum anyway),
+// which makes the step a plain vector max.
+template <typename T> struct MaxIgnoringNan {
+    using Acc = T;
+    T init() const { return -std::numeric_limits<T>::infinity(); }
+    T step(T a, T v) const { return v > a ? v : a; }
+    T merge(T a, T b) const { return step(a, b); }
+};
+
+template <typename T> T row_max(const T* x, std::int64_t n) {
+    const MaxIgnoringNan<T> r;
+    return cpu::reduce_run(r, x, 1, n, r.init());
 }
 
-void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const TensorArg& rstd, const TensorArg& x, const TensorArg& weight, const TensorArg& bias, double eps) {
-    throw NotImplementedError("cpu backend: layer_norm not implemented yet");
+template <typename T> void softmax_row(T* __restrict y, const T* __restrict x, std::int64_t n, bool log) {
+    // Subtracting the max keeps exp from overflowing; a row of -inf gives
+    // -inf - -inf = NaN everywhere, as in PyTorch.
+    const T m = row_max(x, n);
+    double sum = 0;
+    if (log) {
+#pragma omp simd reduction(+ : sum)
+        for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(fast_exp(x[i] - m));
+        const T shift = static_cast<T>(static_cast<double>(m) + std::log(sum));
+#pragma omp simd
+        for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+        return;
+    }
+#pragma omp simd reduction(+ : sum)
+    for (std::int64_t i = 0; i < n; ++i) {
+        const T e = fast_exp(x[i] - m);
+        y[i] = e;
+        sum += static_cast<double>(e);
+    }
+    const T scale = static_cast<T>(1.0 / sum);
+#pragma omp simd
+    for (std::int64_t i = 0; i < n; ++i) y[i] *= scale;
+}
+
+template <typename T>
+void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restrict x, const T* __restrict w,
+                    const T* __restrict b, std::int64_t d, double eps) {
+    // Two passes in double: the mean, then the biased variance around it.
+    double sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (std::int64_t i = 0; i < d; ++i) sum += static_cast<double>(x[i]);
+    const double mean = sum / static_cast<double>(d);
+    double m2 = 0;
+#pragma omp simd reduction(+ : m2)
+    for (std::int64_t i = 0; i < d; ++i) {
+        const double dev = static_cast<double>(x[i]) - mean;
+        m2 += dev * dev;
+    }
+    const double rstd = 1.0 / std::sqrt(m2 / static_cast<double>(d) + eps);
+    *mean_out = static_cast<T>(mean);
+    *rstd_out = static_cast<T>(rstd);
+    const T mu = static_cast<T>(mean), rs = static_cast<T>(rstd);
+    if (w && b) {
+#pragma omp simd
+        for (std::int64_t i = 0; i < d; ++i) y[i] = (x[i] - mu) * rs * w[i] + b[i];
+    } else if (w) {
+#pragma omp simd
+        for (std::int64_t i = 0; i < d; ++i) y[i] = (x[i] - mu) * rs * w[i];
+    } else if (b) {
+#pragma omp simd
+        for (std::int64_t i = 0; i < d; ++i) y[i] = (x[i] - mu) * rs + b[i];
+    } else {
+#pragma omp simd
+        for (std::int64_t i = 0; i < d; ++i) y[i] = (x[i] - mu) * rs;
+    }
+}
+
+}  // namespace
+
+void CpuBackend::softmax(const TensorArg& out, const TensorArg& in, bool log) {
+    visit_floating(in.dtype, log ? "log_softmax" : "softmax", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const std::int64_t rows = in.sizes[0], n = in.sizes[1];
+        cpu::parallel_for(rows, row_grain(n, 8192), [&](std::int64_t b, std::int64_t e) {
+            for (std::int64_t r = b; r < e; ++r) softmax_row(out.ptr<T>() + r * n, in.ptr<T>() + r * n, n, log);
+        });
+    });
+}
+
+void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const TensorArg& rstd, const TensorArg& x,
+                            const TensorArg& weight, const TensorArg& bias, double eps) {
+    visit_floating(x.dtype, "layer_norm", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const std::int64_t rows = x.sizes[0], d = x.sizes[1];
+        const T* w = weight.ptr<T>();
+        const T* b = bias.ptr<T>();
+        cpu::parallel_for(rows, row_grain(d, 8192), [&](std::int64_t lo, std::int64_t hi) {
+            for (std::int64_t r = lo; r < hi; ++r)
+                layer_norm_row(out.ptr<T>() + r * d, mean.ptr<T>() + r * mean.strides[0],
+                               rstd.ptr<T>() + r * rstd.strides[0], x.ptr<T>() + r * d, w, b, d, eps);
+        });
+    });
 }
 
 }  // namespace peso

@@ -1,0 +1,49 @@
+# peso's front door. Every target runs scripts/setup.sh first, which installs
+# any missing Debian packages, configures the build directory once and builds;
+# when nothing changed that takes about a second.
+#
+#   make demo       set up, build, run the tensor demo
+#   make test       set up, build, run the test suite (all but label `slow`)
+#   make test-all   the same, slow tests included
+#   make sanitize   build in build-asan with ASan + UBSan and run the tests there
+#   make bench      build and run the benchmark program
+#   make clean      remove the build directories
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= 2
+CTEST_ARGS ?=
+
+SETUP := scripts/setup.sh
+
+.PHONY: all setup build demo test test-all sanitize bench clean
+
+all: build
+
+setup build:
+	@PESO_BUILD_DIR=$(BUILD) $(SETUP)
+
+demo: build
+	$(BUILD)/examples/tensor_demo
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -LE slow $(CTEST_ARGS)
+
+test-all: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) $(CTEST_ARGS)
+
+sanitize:
+	@PESO_BUILD_DIR=$(ASAN_BUILD) $(SETUP) -DPESO_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -LE slow $(CTEST_ARGS)
+
+# Benchmarks run with OpenBLAS's core-type and cache-size overrides unset, as
+# on a user's machine (bench/README.md says so beside the figures).
+bench: build
+	@if [ -x $(BUILD)/bench/peso_bench ]; then \
+	  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BUILD)/bench/peso_bench; \
+	else \
+	  echo "no $(BUILD)/bench/peso_bench yet (bench/ has no benchmark program)"; \
+	fi
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

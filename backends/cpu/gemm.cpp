@@ -1,0 +1,89 @@
+// GEMM through OpenBLAS or oneDNN, and the choice between them.
+#include "backends/cpu/gemm.h"
+
+#include <cblas.h>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <climits>
+#include <cstdlib>
+#include <string>
+
+#include "core/error.h"
+
+namespace peso::cpu {
+
+namespace {
+
+// Measured with 2 threads on the 2-core AMD EPYC (Zen 4) this was tuned on
+// (OpenBLAS 0.3.21 OpenMP build, oneDNN 2.6.3; see bench/README.md):
+// - a call on the whole pool: OpenBLAS wins below about 50^3 multiply-adds
+//   (oneDNN's call overhead is ~0.3 us and it threads work that is too small),
+//   oneDNN wins from 64^3 up, by 10-20% at the GPT-2 shapes and by 2x at
+//   mid sizes such as 256x256x64, where OpenBLAS's threading is poor;
+// - a single-threaded call: OpenBLAS wins up to about 96^3, oneDNN from
+//   128^3 up (by 5-15%).
+constexpr std::int64_t kOnednnMinWorkPool = std::int64_t{1} << 17;     // ~ 50^3
+constexpr std::int64_t kOnednnMinWorkSingle = std::int64_t{1} << 20;   // ~ 100^3
+
+GemmLibrary parse_library(std::string_view name) {
+    if (name == "openblas") return GemmLibrary::openblas;
+    if (name == "onednn") return GemmLibrary::onednn;
+    throw ValueError(fmt::format("PESO_GEMM: unknown GEMM library '{}' (expected openblas or onednn)", name));
+}
+
+std::optional<GemmLibrary> read_forced_library() {
+    const char* env = std::getenv("PESO_GEMM");
+    if (env == nullptr || *env == '\0') return std::nullopt;
+    return parse_library(env);
+}
+
+void check_blas_int(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t lda, std::int64_t ldb,
+                    std::int64_t ldc) {
+    for (const std::int64_t v : {m, n, k, lda, ldb, ldc})
+        PESO_CHECK(v <= INT_MAX, ValueError,
+                   "matmul: {}x{}x{} product (leading dims {}, {}, {}) exceeds OpenBLAS's 32-bit index range", m, n,
+                   k, lda, ldb, ldc);
+}
+
+CBLAS_TRANSPOSE cblas_flag(bool transposed) { return transposed ? CblasTrans : CblasNoTrans; }
+
+}  // namespace
+
+std::string_view gemm_library_name(GemmLibrary lib) { return lib == GemmLibrary::openblas ? "openblas" : "onednn"; }
+
+std::optional<GemmLibrary> forced_gemm_library() {
+    static const std::optional<GemmLibrary> forced = read_forced_library();
+    return forced;
+}
+
+GemmLibrary choose_gemm_library(std::int64_t m, std::int64_t n, std::int64_t k, bool single_threaded) {
+    if (const auto forced = forced_gemm_library()) return *forced;
+    const std::int64_t work = m * n * k;
+    return work >= (single_threaded ? kOnednnMinWorkSingle : kOnednnMinWorkPool) ? GemmLibrary::onednn
+                                                                                  : GemmLibrary::openblas;
+}
+
+void gemm(GemmLibrary lib, std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<float> a,
+          GemmOperand<float> b, float* c, std::int64_t ldc) {
+    if (lib == GemmLibrary::onednn) {
+        const dnnl_status_t status = dnnl_sgemm(a.transposed ? 'T' : 'N', b.transposed ? 'T' : 'N', m, n, k, 1.0f,
+                                                a.data, a.ld, b.data, b.ld, 0.0f, c, ldc);
+        PESO_CHECK(status == dnnl_success, Error, "matmul: dnnl_sgemm failed with status {} ({}x{}x{})",
+                   static_cast<int>(status), m, n, k);
+        return;
+    }
+    check_blas_int(m, n, k, a.ld, b.ld, ldc);
+    cblas_sgemm(CblasRowMajor, cblas_flag(a.transposed), cblas_flag(b.transposed), static_cast<int>(m),
+                static_cast<int>(n), static_cast<int>(k), 1.0f, a.data, static_cast<int>(a.ld), b.data,
+                static_cast<int>(b.ld), 0.0f, c, static_cast<int>(ldc));
+}
+
+void gemm(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<double> a, GemmOperand<double> b, double* c,
+          std::int64_t ldc) {
+    check_blas_int(m, n, k, a.ld, b.ld, ldc);
+    cblas_dgemm(CblasRowMajor, cblas_flag(a.transposed), cblas_flag(b.transposed), static_cast<int>(m),
+                static_cast<int>(n), static_cast<int>(k), 1.0, a.data, static_cast<int>(a.ld), b.data,
+                static_cast<int>(b.ld), 0.0, c, static_cast<int>(ldc));
+}
+
+}  // namespace peso::cpu

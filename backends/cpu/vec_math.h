@@ -1,0 +1,62 @@
+#pragma once
+// Vectorizable math for the CPU backend's loops. std::exp and friends are
+// library calls that stop GCC from vectorizing a loop (unless -ffast-math,
+// which peso does not use); these are branch-free inline functions that
+// vectorize inside `#pragma omp simd` loops and keep IEEE behaviour at the
+// edges (infinities, NaN, subnormal results).
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+namespace peso::cpu {
+
+// a * b + c, fused (one rounding) where the target has FMA.
+inline float madd(float a, float b, float c) {
+#if defined(__FMA__)
+    return std::fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
+
+// e^x in float, within 1 ulp of the correctly rounded result (measured over
+// the whole range by tests/unit/test_normalization.cpp); exp(-inf) = 0,
+// exp(x > 88.73) = inf, subnormal results are kept, NaN stays NaN.
+inline float exp_f32(float x) {
+    constexpr float kLog2e = 1.44269504088896341f;
+    // ln 2 split in two so that n * kLn2Hi is exact for the |n| <= 150 used here.
+    constexpr float kLn2Hi = 0.693359375f;
+    constexpr float kLn2Lo = -2.12194440e-4f;
+    // Adding 1.5 * 2^23 rounds a float of magnitude < 2^22 to an integer,
+    // which then sits in the low mantissa bits (no float-to-int conversion,
+    // whose result would be undefined for NaN).
+    constexpr float kRound = 12582912.0f;
+    // The clamp keeps the exponent arithmetic in range; NaN fails both
+    // comparisons and passes through.
+    x = x < -104.0f ? -104.0f : x;
+    x = x > 89.0f ? 89.0f : x;
+    const float shifted = madd(x, kLog2e, kRound);
+    const float n = shifted - kRound;
+    // r = x - n ln2 in [-ln2/2, ln2/2], so that e^x = 2^n e^r.
+    float r = madd(n, -kLn2Hi, x);
+    r = madd(n, -kLn2Lo, r);
+    // e^r by its Taylor series to r^7 (truncation error below 0.1 ulp on this range).
+    float p = 1.0f / 5040.0f;
+    p = madd(p, r, 1.0f / 720.0f);
+    p = madd(p, r, 1.0f / 120.0f);
+    p = madd(p, r, 1.0f / 24.0f);
+    p = madd(p, r, 1.0f / 6.0f);
+    p = madd(p, r, 0.5f);
+    p = madd(p, r, 1.0f);
+    p = madd(p, r, 1.0f);
+    // 2^n as two factors 2^n1 * 2^n2, each a normal float for n in [-150, 128]:
+    // that keeps subnormal results (n < -126) and overflow to inf (n = 128)
+    // right, with a single rounding in the last product.
+    const std::int32_t ni = std::bit_cast<std::int32_t>(shifted) - std::bit_cast<std::int32_t>(kRound);
+    const std::int32_t n1 = ni >> 1, n2 = ni - n1;
+    const float s1 = std::bit_cast<float>(static_cast<std::uint32_t>(n1 + 127) << 23);
+    const float s2 = std::bit_cast<float>(static_cast<std::uint32_t>(n2 + 127) << 23);
+    return p * s1 * s2;
+}
+
+}  // namespace peso::cpu
