@@ -26,8 +26,8 @@ void run() {
     Tensor col = a.select(1, 2);
     std::cout << "a.select(1, 2): column 2\n" << col << "\n";
     Tensor row0 = a[0];
-    row0.mul_(-1);
-    std::cout << "after a[0].mul_(-1), a is\n" << a << "\n";
+    row0.mul_(10);
+    std::cout << "after a[0].mul_(10), a is\n" << a << "\n";
 
     section("broadcasting");
     std::cout << "a + bias  ([2, 3] + [3])\n" << a + bias << "\n";

@@ -3,6 +3,7 @@
 // share data; use clone() for a deep copy. Methods are sugar for the free
 // functions of tensor/functions.h.
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -19,6 +20,10 @@
 #include "tensor/tensor_options.h"
 
 namespace peso {
+
+namespace autograd {
+class Node;
+}
 
 class Tensor {
 public:
@@ -83,6 +88,7 @@ public:
     Tensor to(DType t) const;
     Tensor to(Device d) const;
     Tensor detach() const;
+    Tensor& detach_();
 
     // ---- in-place ----------------------------------------------------------
     Tensor& zero_();
@@ -133,6 +139,25 @@ public:
     Tensor masked_fill(const Tensor& mask, Scalar v) const;
 
     std::string str() const;
+
+    // ---- autograd (defined in autograd/tensor_autograd.cpp) ----------------
+    bool requires_grad() const;
+    Tensor& requires_grad_(bool enabled = true);
+    // The accumulated gradient of a leaf (or of a tensor that retain_grad()s).
+    Tensor grad() const;
+    void set_grad(const Tensor& g) const;
+    bool is_leaf() const;
+    std::shared_ptr<autograd::Node> grad_fn() const;
+    // Gradient of this tensor (ones for a scalar) propagated to the leaves.
+    void backward(const Tensor& gradient = {}, bool retain_graph = false, bool create_graph = false) const;
+    void retain_grad() const;
+    // hook(grad) runs when this tensor's gradient is computed; a defined
+    // return value replaces the gradient.
+    void register_hook(std::function<Tensor(const Tensor&)> hook) const;
+    // Runs after a leaf's .grad() was updated.
+    void register_post_accumulate_grad_hook(std::function<void(Tensor&)> hook) const;
+    // Bumped by every in-place change of the data (shared by views).
+    std::uint64_t version() const { return impl().storage->version(); }
 
 private:
     std::shared_ptr<TensorImpl> impl_;

@@ -1,6 +1,10 @@
-// Tensor's methods: each is the free function of the same name.
+// Tensor's methods: each is the public (differentiable where it has a
+// gradient) free function of the same name. They live here, above the tensor
+// layer, because the public functions are the autograd layer's.
 #include <sstream>
 
+#include "autograd/function.h"
+#include "autograd/functions.h"
 #include "tensor/functions.h"
 #include "tensor/tensor.h"
 
@@ -37,28 +41,29 @@ Tensor Tensor::clone() const { return peso::clone(*this); }
 Tensor Tensor::to(DType t) const { return peso::to_dtype(*this, t); }
 Tensor Tensor::to(Device d) const { return peso::to_device(*this, d); }
 Tensor Tensor::detach() const {
+    // Shares data and (through the storage) the version counter, not history.
     auto impl = std::make_shared<TensorImpl>(this->impl());
     impl->autograd.reset();
     return Tensor(std::move(impl));
 }
 
+Tensor& Tensor::detach_() {
+    impl().autograd.reset();
+    return *this;
+}
+
 Tensor& Tensor::zero_() { return peso::zero_(*this); }
 Tensor& Tensor::fill_(Scalar v) { return peso::fill_(*this, v); }
 Tensor& Tensor::copy_(const Tensor& src) { return peso::copy_(*this, src); }
-Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
-    return alpha.to_double() == 1.0 ? native::binary_(BinaryOp::add, *this, o)
-                                    : native::binary_(BinaryOp::add, *this, native::mul(o, alpha));
-}
-Tensor& Tensor::add_(Scalar o) { return native::binary_(BinaryOp::add, *this, native::scalar_tensor(o)); }
-Tensor& Tensor::sub_(const Tensor& o) { return native::binary_(BinaryOp::sub, *this, o); }
-Tensor& Tensor::sub_(Scalar o) { return native::binary_(BinaryOp::sub, *this, native::scalar_tensor(o)); }
-Tensor& Tensor::mul_(const Tensor& o) { return native::binary_(BinaryOp::mul, *this, o); }
-Tensor& Tensor::mul_(Scalar o) { return native::binary_(BinaryOp::mul, *this, native::scalar_tensor(o)); }
-Tensor& Tensor::div_(const Tensor& o) { return native::binary_(BinaryOp::div, *this, o); }
-Tensor& Tensor::div_(Scalar o) { return native::binary_(BinaryOp::div, *this, native::scalar_tensor(o)); }
-Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) {
-    return peso::copy_(*this, peso::clamp(*this, lo, hi));
-}
+Tensor& Tensor::add_(const Tensor& o, Scalar alpha) { return peso::add_(*this, o, alpha); }
+Tensor& Tensor::add_(Scalar o) { return peso::add_(*this, o); }
+Tensor& Tensor::sub_(const Tensor& o) { return peso::sub_(*this, o); }
+Tensor& Tensor::sub_(Scalar o) { return peso::sub_(*this, o); }
+Tensor& Tensor::mul_(const Tensor& o) { return peso::mul_(*this, o); }
+Tensor& Tensor::mul_(Scalar o) { return peso::mul_(*this, o); }
+Tensor& Tensor::div_(const Tensor& o) { return peso::div_(*this, o); }
+Tensor& Tensor::div_(Scalar o) { return peso::div_(*this, o); }
+Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) { return peso::clamp_(*this, lo, hi); }
 Tensor& Tensor::masked_fill_(const Tensor& mask, Scalar v) { return peso::masked_fill_(*this, mask, v); }
 Tensor& Tensor::uniform_(double lo, double hi) { return peso::uniform_(*this, lo, hi); }
 Tensor& Tensor::normal_(double mean, double std) { return peso::normal_(*this, mean, std); }

@@ -1,0 +1,224 @@
+#include "autograd/function.h"
+
+#include "autograd/functions.h"
+#include "autograd/op_registry.h"
+
+namespace peso::autograd {
+
+// ---- meta -------------------------------------------------------------------------
+
+AutogradMeta& meta(const Tensor& t) {
+    TensorImpl& impl = t.impl();
+    if (!impl.autograd) impl.autograd = std::make_shared<AutogradMeta>();
+    return *impl.autograd;
+}
+
+AutogradMeta* meta_or_null(const Tensor& t) { return t.defined() ? t.impl().autograd.get() : nullptr; }
+
+namespace {
+
+// Rebuilds the base-sized gradient from the gradient of a view: zeros
+// everywhere but the view's elements. Dims the view broadcasts (stride 0) are
+// summed first so that repeated elements add up.
+Tensor view_to_base_grad(const Tensor& grad, const ViewInfo& v) {
+    Dims sizes = v.sizes, strides = v.strides;
+    Tensor g = grad;
+    Dims summed;
+    for (int d = 0; d < sizes.size(); ++d)
+        if (strides[d] == 0 && sizes[d] != 1) summed.push_back(d);
+    if (!summed.empty()) {
+        g = sum(g, summed, true);
+        for (std::int64_t d : summed) sizes[static_cast<int>(d)] = 1;
+    }
+    Tensor base_grad = native::zeros(v.base.sizes(), TensorOptions(grad.dtype()).device(grad.device()));
+    Tensor region = base_grad.as_strided(sizes, strides, v.offset);
+    region.copy_(g);
+    return base_grad;
+}
+
+// A view's grad_fn when its base's history changed after the view was made.
+void regenerate_view_grad_fn(const Tensor& view, AutogradMeta& m) {
+    const ViewInfo& v = *m.view;
+    const std::uint64_t now = view.impl().storage->version();
+    if (m.view->attr_version == now) return;
+    m.view->attr_version = now;
+    if (!requires_grad(v.base)) return;
+    const ViewInfo info{Tensor(), v.sizes, v.strides, v.offset, 0};
+    const Dims base_sizes = v.base.sizes();
+    auto node = std::make_shared<FunctionNode>(
+        "as_strided", [info, base_sizes](const BackwardContext&, const TensorList& g) -> TensorList {
+            ViewInfo with_base = info;
+            with_base.base = native::empty(base_sizes, TensorOptions(g[0].dtype()).device(g[0].device()));
+            return {view_to_base_grad(g[0], with_base)};
+        },
+        std::vector<SavedTensor>{});
+    node->next_edges().push_back(gradient_edge(v.base));
+    node->outputs().push_back({view.sizes(), view.dtype(), view.device()});
+    m.grad_fn = std::move(node);
+    m.output_nr = 0;
+    m.requires_grad = true;
+}
+
+void refresh(const Tensor& t) {
+    AutogradMeta* m = meta_or_null(t);
+    if (m && m->view) regenerate_view_grad_fn(t, *m);
+}
+
+}  // namespace
+
+bool requires_grad(const Tensor& t) {
+    if (!t.defined()) return false;
+    refresh(t);
+    const AutogradMeta* m = meta_or_null(t);
+    return m && m->requires_grad;
+}
+
+bool is_leaf(const Tensor& t) {
+    refresh(t);
+    const AutogradMeta* m = meta_or_null(t);
+    return !m || !m->grad_fn;
+}
+
+Edge gradient_edge(const Tensor& t) {
+    if (!requires_grad(t)) return {};
+    AutogradMeta& m = meta(t);
+    if (m.grad_fn) return {m.grad_fn, m.output_nr};
+    return {grad_accumulator(t), 0};
+}
+
+// ---- recording ----------------------------------------------------------------------
+
+FunctionNode::FunctionNode(std::string name, BackwardFn fn, std::vector<SavedTensor> saved)
+    : Node(std::move(name)), fn_(std::move(fn)), saved_(std::move(saved)) {}
+
+TensorList FunctionNode::apply(TensorList&& grad_outputs) {
+    PESO_CHECK(!released_, Error,
+               "trying to backward through the graph a second time (the saved tensors of '{}' were freed after the "
+               "first backward); pass retain_graph=true to the first backward if you need to",
+               name());
+    const BackwardContext ctx(*this, shared_from_this(), saved_);
+    TensorList grads = fn_(ctx, grad_outputs);
+    PESO_CHECK(grads.size() == next_edges().size(), Error,
+               "internal error: backward of '{}' returned {} gradients for {} inputs", name(), grads.size(),
+               next_edges().size());
+    return grads;
+}
+
+void FunctionNode::release_saved() {
+    if (saved_.empty()) return;  // nothing to free: a second backward still works, as in PyTorch
+    for (SavedTensor& s : saved_) s.reset();
+    released_ = true;
+}
+
+bool should_record(std::initializer_list<const Tensor*> inputs) {
+    if (!grad_enabled()) return false;
+    for (const Tensor* t : inputs)
+        if (requires_grad(*t)) return true;
+    return false;
+}
+
+bool should_record(const std::vector<Tensor>& inputs) {
+    if (!grad_enabled()) return false;
+    for (const Tensor& t : inputs)
+        if (requires_grad(t)) return true;
+    return false;
+}
+
+namespace {
+
+void set_history(const Tensor& out, const std::shared_ptr<Node>& node, int output_nr) {
+    AutogradMeta& m = meta(out);
+    m.grad_fn = node;
+    m.output_nr = output_nr;
+    m.requires_grad = true;
+}
+
+}  // namespace
+
+void record(std::string name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
+            std::vector<SavedTensor> saved, BackwardFn backward) {
+    const std::string_view op = std::string_view(name).substr(0, name.find(" ("));
+    PESO_CHECK(is_registered_op(op), Error,
+               "internal error: op '{}' records a gradient but is not listed in autograd/op_registry.cpp", name);
+    for (SavedTensor& s : saved) s.bind_output(outputs);
+    auto node = std::make_shared<FunctionNode>(std::move(name), std::move(backward), std::move(saved));
+    node->next_edges().reserve(inputs.size());
+    for (const Tensor& in : inputs) node->next_edges().push_back(gradient_edge(in));
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        const Tensor& out = outputs[i];
+        node->outputs().push_back({out.sizes(), out.dtype(), out.device()});
+        if (is_floating(out.dtype())) set_history(out, node, static_cast<int>(i));
+    }
+}
+
+void mark_view(const Tensor& view, const Tensor& input) {
+    if (!grad_enabled()) return;
+    const AutogradMeta* im = meta_or_null(input);
+    const Tensor base = (im && im->view) ? im->view->base : input;
+    AutogradMeta& vm = meta(view);
+    vm.view = ViewInfo{base, view.sizes(), view.strides(), view.storage_offset() - base.storage_offset(),
+                       view.impl().storage->version()};
+}
+
+void check_inplace(const Tensor& self, const char* op) {
+    if (!grad_enabled()) return;
+    const AutogradMeta* m = meta_or_null(self);
+    if (!m) return;
+    PESO_CHECK(!(m->requires_grad && !m->grad_fn && !m->view), Error,
+               "{}: a leaf tensor that requires grad is being used in an in-place operation (wrap it in NoGradGuard, "
+               "or modify a clone)",
+               op);
+    if (m->view) {
+        const AutogradMeta* bm = meta_or_null(m->view->base);
+        PESO_CHECK(!(bm && bm->requires_grad && !bm->grad_fn), Error,
+                   "{}: a view of a leaf tensor that requires grad is being used in an in-place operation", op);
+        for (int d = 0; d < self.dim(); ++d)
+            PESO_CHECK(!(self.stride(d) == 0 && self.size(d) > 1), Error,
+                       "{}: in-place operation on an expanded view (shape {}, strides {}) whose elements share memory",
+                       op, self.sizes(), self.strides());
+    }
+}
+
+void rebase_history(const Tensor& self, std::string op, const std::vector<Tensor>& others,
+                    std::vector<SavedTensor> saved, BackwardFn backward) {
+    AutogradMeta& m = meta(self);
+    if (!m.view) {
+        std::vector<Tensor> inputs{self};
+        inputs.insert(inputs.end(), others.begin(), others.end());
+        // gradient_edge(self) is read before set_history replaces it: the old history.
+        record(std::move(op), inputs, {self}, std::move(saved), std::move(backward));
+        return;
+    }
+    ViewInfo& v = *m.view;
+    PESO_CHECK(v.base.is_contiguous(), NotImplementedError,
+               "{}: in-place operation through a view of a non-contiguous base (shape {}, strides {})", op,
+               v.base.sizes(), v.base.strides());
+    const ViewInfo geometry{Tensor(), v.sizes, v.strides, v.offset, 0};
+    const std::size_t n_others = others.size();
+    // CopySlices: the base's new history. The gradient of the base splits into
+    // the view's region, which goes through the op's backward, and the rest,
+    // which passes to the base's old history unchanged.
+    BackwardFn copy_slices = [geometry, backward, n_others](const BackwardContext& ctx,
+                                                            const TensorList& g) -> TensorList {
+        const Tensor gb = contiguous(g[0]);  // the geometry is that of a contiguous base
+        const Tensor region_grad = gb.as_strided(geometry.sizes, geometry.strides, geometry.offset).clone();
+        TensorList res = backward(ctx, {region_grad});
+        TensorList out(n_others + 1);
+        if (ctx.needs_input_grad(0)) {
+            Tensor base_grad = gb.clone();
+            Tensor region = base_grad.as_strided(geometry.sizes, geometry.strides, geometry.offset);
+            if (res[0].defined()) region.copy_(res[0]);
+            else region.zero_();
+            out[0] = base_grad;
+        }
+        for (std::size_t i = 0; i < n_others; ++i) out[i + 1] = res[i + 1];
+        return out;
+    };
+    std::vector<Tensor> inputs{v.base};
+    inputs.insert(inputs.end(), others.begin(), others.end());
+    record(op + " (through a view)", inputs, {v.base}, std::move(saved), std::move(copy_slices));
+    v.attr_version = self.impl().storage->version() - 1;  // force the view's grad_fn to be rebuilt from the base
+    refresh(self);
+}
+
+}  // namespace peso::autograd

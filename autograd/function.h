@@ -1,0 +1,76 @@
+#pragma once
+// How a differentiable op records itself. An op computes its result with the
+// tensor layer, then, when grad mode is on and an input requires grad, calls
+// record() with its backward formula: a function from the gradients of the
+// outputs to the gradients of the inputs, written with differentiable ops so
+// that it can itself be differentiated (create_graph).
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "autograd/autograd_meta.h"
+#include "autograd/grad_mode.h"
+#include "autograd/node.h"
+#include "autograd/saved_tensor.h"
+
+namespace peso::autograd {
+
+using TensorList = std::vector<Tensor>;
+
+class BackwardContext {
+public:
+    BackwardContext(const Node& node, std::shared_ptr<Node> self, const std::vector<SavedTensor>& saved)
+        : node_(node), self_(std::move(self)), saved_(saved) {}
+    // The i-th saved tensor (throws if modified in place since, or freed).
+    Tensor saved(std::size_t i) const { return saved_.at(i).unpack(node_, self_); }
+    bool needs_input_grad(std::size_t i) const { return node_.needs_input_grad(i); }
+
+private:
+    const Node& node_;
+    std::shared_ptr<Node> self_;
+    const std::vector<SavedTensor>& saved_;
+};
+
+// grads: one per output (defined). Returns one gradient per input (undefined
+// where !ctx.needs_input_grad(i)).
+using BackwardFn = std::function<TensorList(const BackwardContext& ctx, const TensorList& grads)>;
+
+class FunctionNode final : public Node, public std::enable_shared_from_this<FunctionNode> {
+public:
+    FunctionNode(std::string name, BackwardFn fn, std::vector<SavedTensor> saved);
+    TensorList apply(TensorList&& grad_outputs) override;
+    void release_saved() override;
+
+private:
+    BackwardFn fn_;
+    std::vector<SavedTensor> saved_;
+    bool released_ = false;
+};
+
+// True when grad mode is on and some input requires grad.
+bool should_record(std::initializer_list<const Tensor*> inputs);
+bool should_record(const std::vector<Tensor>& inputs);
+
+// Records a node for `name` whose inputs are `inputs` and whose outputs are
+// `outputs` (floating outputs get requires_grad and this node as grad_fn).
+void record(std::string name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
+            std::vector<SavedTensor> saved, BackwardFn backward);
+
+// Marks `view` (an output of a view op applied to `input`) as a view of
+// input's base, so that in-place ops through it reach the base's history.
+void mark_view(const Tensor& view, const Tensor& input);
+
+// Throws if an in-place op named `op` may not modify `self` while recording
+// (a leaf that requires grad, or a view of one, or an overlapping view).
+void check_inplace(const Tensor& self, const char* op);
+
+// After `self` was modified in place by `op` with the other inputs `others`:
+// its history becomes a node whose backward maps the gradient of the new
+// value to gradients of (old self, others...). When self is a view, the base's
+// history is rewritten instead (PyTorch's CopySlices).
+void rebase_history(const Tensor& self, std::string op, const std::vector<Tensor>& others,
+                    std::vector<SavedTensor> saved, BackwardFn backward);
+
+}  // namespace peso::autograd

@@ -1,0 +1,56 @@
+#pragma once
+// Thread-local switches of the autograd layer: whether ops record a graph
+// (grad mode) and whether backward checks every gradient for NaN/Inf
+// (anomaly mode).
+
+namespace peso::autograd {
+
+bool grad_enabled();
+void set_grad_enabled(bool enabled);
+bool anomaly_enabled();
+void set_anomaly_enabled(bool enabled);
+
+// Ops in its scope record nothing (optimizer steps, evaluation, init).
+class NoGradGuard {
+public:
+    NoGradGuard() : previous_(grad_enabled()) { set_grad_enabled(false); }
+    ~NoGradGuard() { set_grad_enabled(previous_); }
+    NoGradGuard(const NoGradGuard&) = delete;
+    NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
+// Turns recording back on inside a no-grad scope.
+class EnableGradGuard {
+public:
+    EnableGradGuard() : previous_(grad_enabled()) { set_grad_enabled(true); }
+    ~EnableGradGuard() { set_grad_enabled(previous_); }
+    EnableGradGuard(const EnableGradGuard&) = delete;
+    EnableGradGuard& operator=(const EnableGradGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
+// Backward passes in its scope throw, naming the forward op, as soon as a
+// backward function produces NaN or Inf.
+class DetectAnomalyGuard {
+public:
+    DetectAnomalyGuard() : previous_(anomaly_enabled()) { set_anomaly_enabled(true); }
+    ~DetectAnomalyGuard() { set_anomaly_enabled(previous_); }
+    DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+    DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
+}  // namespace peso::autograd
+
+namespace peso {
+using autograd::DetectAnomalyGuard;
+using autograd::EnableGradGuard;
+using autograd::NoGradGuard;
+}  // namespace peso

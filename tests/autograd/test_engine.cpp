@@ -1,0 +1,261 @@
+// The autograd engine's semantics: what users rely on beyond single-op gradients.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "peso.h"
+
+using namespace peso;
+
+namespace {
+Tensor leaf(std::vector<double> v, Dims shape) {
+    Tensor t = from_vector<double>(v, shape);
+    t.requires_grad_(true);
+    return t;
+}
+std::vector<double> vals(const Tensor& t) { return t.to_vector<double>(); }
+}  // namespace
+
+TEST_CASE("gradients of a small expression, accumulated over two backward calls") {
+    Tensor x = leaf({1, 2, 3}, {3});
+    Tensor w = leaf({0.5}, {1});
+    Tensor y = sum(mul(x, w) + exp(x));  // dy/dx = w + e^x, dy/dw = sum(x)
+    CHECK(y.requires_grad());
+    CHECK_FALSE(y.is_leaf());
+    CHECK(x.is_leaf());
+    y.backward();
+    CHECK(vals(x.grad())[0] == doctest::Approx(0.5 + std::exp(1.0)));
+    CHECK(vals(w.grad())[0] == doctest::Approx(6.0));
+    Tensor y2 = sum(mul(x, w));
+    y2.backward();
+    CHECK(vals(w.grad())[0] == doctest::Approx(12.0));  // accumulated
+    x.set_grad(Tensor());
+    CHECK_FALSE(x.grad().defined());
+}
+
+TEST_CASE("ops record only in grad mode and only when an input requires grad") {
+    Tensor x = leaf({1, 2}, {2});
+    Tensor c = from_vector<double>({3, 4});
+    CHECK_FALSE(mul(c, c).requires_grad());
+    {
+        NoGradGuard guard;
+        Tensor y = mul(x, x);
+        CHECK_FALSE(y.requires_grad());
+        {
+            EnableGradGuard enable;
+            CHECK(mul(x, x).requires_grad());
+        }
+    }
+    CHECK_FALSE(x.detach().requires_grad());
+    CHECK(x.detach().shares_storage(x));
+    CHECK_THROWS_AS(arange(3).requires_grad_(), DTypeError);
+    CHECK_THROWS_AS(mul(c, c).backward(), Error);
+    CHECK_THROWS_AS(mul(x, x).backward(), ValueError);  // non-scalar without a gradient
+}
+
+TEST_CASE("a freed graph cannot be run twice unless retain_graph") {
+    Tensor x = leaf({0.5, 1.5}, {2});
+    Tensor y = sum(exp(x));
+    y.backward();
+    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("second time"), Error);
+    Tensor z = sum(exp(x));
+    z.backward({}, /*retain_graph=*/true);
+    z.backward();
+    CHECK(vals(x.grad())[0] == doctest::Approx(std::exp(0.5) * 3));
+}
+
+TEST_CASE("autograd::grad returns gradients without touching .grad, with allow_unused") {
+    Tensor x = leaf({2.0}, {1});
+    Tensor u = leaf({1.0}, {1});
+    Tensor y = mul(mul(x, x), x);  // x^3
+    auto g = autograd::grad({y}, {x, u}, {}, std::nullopt, false, true);
+    CHECK(vals(g[0])[0] == doctest::Approx(12.0));
+    CHECK_FALSE(g[1].defined());
+    CHECK_FALSE(x.grad().defined());
+    Tensor y2 = mul(x, x);
+    CHECK_THROWS_AS(autograd::grad({y2}, {u}), Error);
+}
+
+TEST_CASE("create_graph: second derivatives and a Hessian-vector product of an MLP") {
+    Tensor x = leaf({1.5}, {1});
+    Tensor y = mul(sin(x), x);  // y' = cos x * x + sin x, y'' = -sin x * x + 2 cos x
+    auto g = autograd::grad({y}, {x}, {}, std::nullopt, /*create_graph=*/true);
+    CHECK(g[0].requires_grad());
+    auto gg = autograd::grad({g[0]}, {x});
+    CHECK(vals(gg[0])[0] == doctest::Approx(-std::sin(1.5) * 1.5 + 2 * std::cos(1.5)).epsilon(1e-12));
+
+    // HVP: H v for loss(w) = sum(tanh(X W1) W2)^2, compared with finite differences of the gradient.
+    Generator gen(11);
+    const Tensor X = randn({4, 3}, DType::f64, &gen);
+    Tensor W1 = randn({3, 5}, DType::f64, &gen);
+    Tensor W2 = randn({5, 1}, DType::f64, &gen);
+    const Tensor v = randn({3, 5}, DType::f64, &gen);
+    W1.requires_grad_(true);
+    auto loss_of = [&](const Tensor& w1) { return sum(pow(matmul(tanh(matmul(X, w1)), W2), 2)); };
+    auto grad_of = [&](const Tensor& w1) {
+        Tensor w = w1.detach();
+        w.requires_grad_(true);
+        return autograd::grad({loss_of(w)}, {w})[0];
+    };
+    Tensor gw = autograd::grad({loss_of(W1)}, {W1}, {}, std::nullopt, true)[0];
+    Tensor hv = autograd::grad({sum(mul(gw, v))}, {W1})[0];
+    const double eps = 1e-6;
+    Tensor fd = div(sub(grad_of(add(W1.detach(), mul(v, eps))), grad_of(sub(W1.detach(), mul(v, eps)))), 2 * eps);
+    CHECK(allclose(hv, fd, 1e-6, 1e-7));
+}
+
+TEST_CASE("tensor hooks observe and replace gradients; post-accumulate hooks run") {
+    Tensor x = leaf({1, 2}, {2});
+    Tensor y = mul(x, 3.0);
+    std::vector<double> seen;
+    y.register_hook([&](const Tensor& g) {
+        seen = vals(g);
+        return Tensor();
+    });
+    x.register_hook([](const Tensor& g) { return mul(g, 10.0); });
+    int calls = 0;
+    x.register_post_accumulate_grad_hook([&](Tensor& t) {
+        ++calls;
+        CHECK(t.grad().defined());
+    });
+    sum(y).backward();
+    CHECK(seen == std::vector<double>{1, 1});
+    CHECK(vals(x.grad()) == std::vector<double>{30, 30});
+    CHECK(calls == 1);
+    Tensor z = mul(x, 2.0);
+    z.retain_grad();
+    sum(mul(z, z)).backward();
+    CHECK(vals(z.grad()) == std::vector<double>{4, 8});
+}
+
+TEST_CASE("modifying a saved tensor in place is reported at backward, naming the op") {
+    Tensor x = leaf({1, 2}, {2});
+    Tensor a = mul(x, 1.0);
+    Tensor y = exp(a);    // saves its output y
+    Tensor z = sum(mul(y, y));
+    y.add_(1.0);         // y is modified after being saved
+    CHECK_THROWS_WITH_AS(z.backward(), doctest::Contains("modified by an in-place operation"), Error);
+    Tensor b = mul(x, 1.0);
+    Tensor w = sum(exp(b));
+    try {
+        b.mul_(2.0);  // b is an input exp does not save: still fine
+        Tensor c = from_vector<double>({1, 1});
+        Tensor p = mul(x, c);
+        c.add_(1.0);  // c was saved by mul (for x's gradient)
+        CHECK_THROWS_WITH_AS(sum(p).backward(), doctest::Contains("'mul'"), Error);
+    } catch (...) {
+        FAIL("unexpected throw");
+    }
+    w.backward();
+}
+
+TEST_CASE("in-place on a leaf that requires grad is refused while recording") {
+    Tensor x = leaf({1, 2}, {2});
+    CHECK_THROWS_WITH_AS(x.add_(1.0), doctest::Contains("leaf"), Error);
+    CHECK_THROWS_AS(x.narrow(0, 0, 1).mul_(2.0), Error);
+    {
+        NoGradGuard g;
+        x.add_(1.0);  // optimizer-style update
+    }
+    CHECK(vals(x) == std::vector<double>{2, 3});
+}
+
+TEST_CASE("in-place ops on non-leaf tensors and on views are differentiable") {
+    Tensor x = leaf({1, 2, 3}, {3});
+    Tensor y = mul(x, 2.0);
+    y.mul_(mul(x, 2.0));             // y = (2x)^2
+    y.narrow(0, 1, 2).add_(x.narrow(0, 0, 2));  // y[1:] += x[:2]
+    sum(y).backward();
+    // d/dx0: 8 x0 + 1, d/dx1: 8 x1 + 1, d/dx2: 8 x2
+    CHECK(vals(x.grad()) == std::vector<double>{9, 17, 24});
+}
+
+TEST_CASE("slice assignment into a preallocated tensor routes gradients to each slice") {
+    Tensor a = leaf({1, 2}, {2});
+    Tensor b = leaf({3, 4}, {2});
+    Tensor out = zeros({2, 2}, DType::f64);
+    out.select(0, 0).copy_(mul(a, a));
+    out.select(0, 1).copy_(mul(b, 3.0));
+    CHECK(out.requires_grad());
+    Tensor loss = sum(mul(out, from_vector<double>({1, 10, 100, 1000}, Dims{2, 2})));
+    loss.backward();
+    CHECK(vals(a.grad()) == std::vector<double>{2, 40});
+    CHECK(vals(b.grad()) == std::vector<double>{300, 3000});
+    // Overwriting a slice cuts the gradient to what was there before.
+    Tensor c = leaf({5, 6}, {2});
+    Tensor buf = mul(c, 1.0);
+    buf.narrow(0, 0, 1).fill_(0.0);
+    sum(buf).backward();
+    CHECK(vals(c.grad()) == std::vector<double>{0, 1});
+}
+
+TEST_CASE("a 100,000-node chain runs backward and is freed without recursion") {
+    Tensor x = leaf({1.0}, {1});
+    Tensor y = x;
+    for (int i = 0; i < 100000; ++i) y = mul(y, 1.00001);
+    y.backward();
+    CHECK(vals(x.grad())[0] == doctest::Approx(std::pow(1.00001, 100000)).epsilon(1e-9));
+    y = Tensor();  // the chain is destroyed here
+}
+
+TEST_CASE("anomaly mode names the forward op whose backward produced NaN or Inf") {
+    Tensor x = leaf({0.0, 1.0}, {2});
+    {
+        DetectAnomalyGuard anomaly;
+        Tensor y = sum(sqrt(x));  // d sqrt / dx at 0 is inf
+        CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("'sqrt'"), Error);
+    }
+    Tensor y = sum(sqrt(x));
+    y.backward();  // without anomaly mode: inf, no error
+    CHECK(std::isinf(vals(x.grad())[0]));
+}
+
+TEST_CASE("checkpoint gives the same gradients while saving only its inputs") {
+    Generator gen(3);
+    Tensor x = randn({4, 3}, DType::f64, &gen);
+    Tensor w = randn({3, 3}, DType::f64, &gen);
+    x.requires_grad_(true);
+    w.requires_grad_(true);
+    auto block = [](const std::vector<Tensor>& in) -> std::vector<Tensor> {
+        return {tanh(matmul(tanh(matmul(in[0], in[1])), in[1]))};
+    };
+    sum(block({x, w})[0]).backward();
+    const Tensor gx = x.grad().clone(), gw = w.grad().clone();
+    x.set_grad({});
+    w.set_grad({});
+    Tensor out = autograd::checkpoint(block, {x, w})[0];
+    CHECK(out.requires_grad());
+    sum(out).backward();
+    CHECK(allclose(x.grad(), gx, 1e-12, 1e-14));
+    CHECK(allclose(w.grad(), gw, 1e-12, 1e-14));
+}
+
+TEST_CASE("no memory growth over 1,000 training steps of a small model") {
+    Generator gen(5);
+    Tensor w1 = mul(randn({8, 16}, {}, &gen), 0.3);
+    Tensor w2 = mul(randn({16, 1}, {}, &gen), 0.3);
+    w1.requires_grad_(true);
+    w2.requires_grad_(true);
+    const Tensor x = randn({32, 8}, {}, &gen);
+    const Tensor target = sum(x, {1}, true);
+    auto& alloc = backend_for(Device::cpu()).allocator();
+    std::int64_t live_after_warmup = 0;
+    float first = 0, last = 0;
+    for (int step = 0; step < 1000; ++step) {
+        Tensor pred = matmul(relu(matmul(x, w1)), w2);
+        Tensor loss = mean(pow(sub(pred, target), 2));
+        loss.backward();
+        {
+            NoGradGuard g;
+            w1.sub_(mul(w1.grad(), 0.01));
+            w2.sub_(mul(w2.grad(), 0.01));
+            w1.grad().zero_();
+            w2.grad().zero_();
+        }
+        if (step == 0) first = loss.item<float>();
+        if (step == 999) last = loss.item<float>();
+        if (step == 10) live_after_warmup = alloc.stats().live_blocks;
+    }
+    CHECK(alloc.stats().live_blocks <= live_after_warmup);
+    CHECK(last < first * 0.5f);
+}
