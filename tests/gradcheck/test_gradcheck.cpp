@@ -40,6 +40,10 @@ struct Inputs {
         uniform_(t, lo, hi, &gen);
         return t.transpose(0, rev.size() - 1);
     }
+    // A random size in [lo, hi]: cases draw their shapes from the seed.
+    std::int64_t n(std::int64_t lo = 1, std::int64_t hi = 4) {
+        return randint(lo, hi + 1, {1}, {}, &gen).item<std::int64_t>();
+    }
     // Values away from each other (no ties), shuffled.
     Tensor distinct(const Dims& shape) {
         NoGradGuard g;
@@ -129,7 +133,7 @@ std::vector<GradCase> cases() {
     for (const auto& [name, f, lo, hi] : unary) {
         const double l = lo, h = hi;
         auto fn = f;
-        add_case(name, [l, h](Inputs& in) { return TL{in.p({2, 3}, l, h, true)}; }, one([fn](const TL& x) { return fn(x[0]); }));
+        add_case(name, [l, h](Inputs& in) { return TL{in.p({in.n(), in.n(2, 4)}, l, h, true)}; }, one([fn](const TL& x) { return fn(x[0]); }));
     }
     add_case("abs", [](Inputs& in) { return TL{in.distinct({2, 3})}; }, one([](const TL& x) { return abs(sub(x[0], 0.3)); }));
     add_case("relu", [](Inputs& in) { return TL{in.distinct({2, 3})}; }, one([](const TL& x) { return relu(sub(x[0], 0.28)); }));
@@ -147,10 +151,13 @@ std::vector<GradCase> cases() {
     };
     for (const auto& [name, f] : bin) {
         auto fn = f;
-        add_case(name, [](Inputs& in) { return TL{in.p({3, 4}, 0.5, 1.5, true), in.p({4}, 0.5, 1.5)}; },
+        add_case(name, [](Inputs& in) {
+            const std::int64_t cols = in.n(2, 4);
+            return TL{in.p({in.n(), cols}, 0.5, 1.5, true), in.p({cols}, 0.5, 1.5)};  // broadcast row
+        },
                  one([fn](const TL& x) { return fn(x[0], x[1]); }));
     }
-    add_case("add", [](Inputs& in) { return TL{in.p({3, 1}), in.p({1, 4})}; },
+    add_case("add", [](Inputs& in) { return TL{in.p({in.n(), 1}), in.p({1, in.n()})}; },
              [](const TL& x) -> TL { return {add(x[0], x[1], 0.5), add(x[0], 2.0)}; });
     add_case("sub", [](Inputs& in) { return TL{in.p({2, 3}), in.p({3})}; },
              [](const TL& x) -> TL { return {sub(x[0], x[1], 2.0), sub(1.0, x[1])}; });
@@ -167,9 +174,9 @@ std::vector<GradCase> cases() {
              one([](const TL& x) { return masked_fill(x[0], from_vector<bool>({true, false, true}), -1.0); }));
 
     // ---- reductions
-    add_case("sum", [](Inputs& in) { return TL{in.p({2, 3, 2}, -1, 1, true)}; },
+    add_case("sum", [](Inputs& in) { return TL{in.p({in.n(), in.n(), in.n()}, -1, 1, true)}; },
              [](const TL& x) -> TL { return {sum(x[0]), sum(x[0], {0, 2}), sum(x[0], {1}, true)}; });
-    add_case("mean", [](Inputs& in) { return TL{in.p({2, 3, 2})}; },
+    add_case("mean", [](Inputs& in) { return TL{in.p({in.n(), in.n(), in.n()})}; },
              [](const TL& x) -> TL { return {mean(x[0]), mean(x[0], {-1}, true)}; });
     add_case("prod", [](Inputs& in) { return TL{in.p({2, 3}, 0.5, 1.5)}; },
              [](const TL& x) -> TL { return {prod(x[0], {1}), prod(x[0])}; });
@@ -180,7 +187,7 @@ std::vector<GradCase> cases() {
     add_case("amin", [](Inputs& in) { return TL{in.distinct({3, 4})}; }, one([](const TL& x) { return amin(x[0], {0}, true); }));
     add_case("max", [](Inputs& in) { return TL{in.distinct({3, 4})}; }, one([](const TL& x) { return std::get<0>(max(x[0], 1)); }));
     add_case("min", [](Inputs& in) { return TL{in.distinct({3, 4})}; }, one([](const TL& x) { return std::get<0>(min(x[0], 0, true)); }));
-    add_case("logsumexp", [](Inputs& in) { return TL{in.p({3, 4}, -2, 2)}; }, one([](const TL& x) { return logsumexp(x[0], {1}); }));
+    add_case("logsumexp", [](Inputs& in) { return TL{in.p({in.n(), in.n(2, 5)}, -2, 2, true)}; }, one([](const TL& x) { return logsumexp(x[0], {1}); }));
 
     // ---- linear algebra
     add_case("matmul", [](Inputs& in) { return TL{in.p({2, 3, 4}), in.p({4, 2}, -1, 1, true), in.p({4}), in.p({3})}; },
@@ -188,7 +195,10 @@ std::vector<GradCase> cases() {
                  return {matmul(x[0], x[1]), matmul(x[0], x[2]), matmul(x[3], x[0].select(0, 0)), matmul(x[2], x[2])};
              });
     add_case("mm", [](Inputs& in) { return TL{in.p({3, 4}), in.p({4, 2}, -1, 1, true)}; }, one([](const TL& x) { return mm(x[0], x[1]); }));
-    add_case("bmm", [](Inputs& in) { return TL{in.p({2, 3, 4}), in.p({2, 4, 2})}; }, one([](const TL& x) { return bmm(x[0], x[1]); }));
+    add_case("bmm", [](Inputs& in) {
+        const std::int64_t b = in.n(1, 2), k = in.n();
+        return TL{in.p({b, in.n(), k}), in.p({b, k, in.n()}, -1, 1, true)};
+    }, one([](const TL& x) { return bmm(x[0], x[1]); }));
     add_case("einsum", [](Inputs& in) { return TL{in.p({3, 4}), in.p({4, 3}), in.p({2, 2, 3, 2}), in.p({2, 2, 4, 2})}; },
              [](const TL& x) -> TL {
                  return {einsum("ij,ji->i", {x[0], x[1]}), einsum("bhqd,bhkd->bhqk", {x[2], x[3]}),
@@ -196,9 +206,9 @@ std::vector<GradCase> cases() {
              });
 
     // ---- normalization
-    add_case("softmax", [](Inputs& in) { return TL{in.p({3, 4}, -2, 2)}; },
+    add_case("softmax", [](Inputs& in) { return TL{in.p({in.n(), in.n(2, 5)}, -2, 2, true)}; },
              [](const TL& x) -> TL { return {softmax(x[0], -1), softmax(x[0], 0)}; });
-    add_case("log_softmax", [](Inputs& in) { return TL{in.p({3, 4}, -2, 2)}; }, one([](const TL& x) { return log_softmax(x[0], 1); }));
+    add_case("log_softmax", [](Inputs& in) { return TL{in.p({in.n(), in.n(2, 5)}, -2, 2)}; }, one([](const TL& x) { return log_softmax(x[0], 1); }));
     add_case("layer_norm", [](Inputs& in) { return TL{in.p({2, 3, 4}, -2, 2), in.p({4}, 0.5, 1.5), in.p({4})}; },
              [](const TL& x) -> TL {
                  return {std::get<0>(layer_norm(x[0], {4}, x[1], x[2])), std::get<0>(layer_norm(x[0], {3, 4}, Tensor(), Tensor()))};
