@@ -63,7 +63,7 @@ Tensor linspace(double start, double end, std::int64_t steps, TensorOptions opts
     const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
     backend_for(t.device()).arange(t.arg(), start, step);
     if (steps > 1) {
-        Tensor last = t.narrow(0, steps - 1, 1);
+        Tensor last = narrow(t, 0, steps - 1, 1);
         fill_(last, end);  // exact end point, as users expect
     }
     return t;

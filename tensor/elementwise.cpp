@@ -260,8 +260,8 @@ Tensor& masked_fill_(Tensor& self, const Tensor& mask, Scalar value) {
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
     const Dims shape = broadcast_shapes(a.sizes(), b.sizes(), "allclose");
-    const auto x = a.expand(shape).to_vector<double>();
-    const auto y = b.expand(shape).to_vector<double>();
+    const auto x = expand(a, shape).to_vector<double>();
+    const auto y = expand(b, shape).to_vector<double>();
     for (std::size_t i = 0; i < x.size(); ++i) {
         if (std::isnan(x[i]) || std::isnan(y[i])) {
             if (!(equal_nan && std::isnan(x[i]) && std::isnan(y[i]))) return false;

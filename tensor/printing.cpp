@@ -39,7 +39,7 @@ Tensor edge_items(Tensor t) {
     for (int d = 0; d < t.dim(); ++d) {
         const std::int64_t n = t.size(d);
         if (n > 2 * kEdgeItems)
-            t = native::cat({t.narrow(d, 0, kEdgeItems), t.narrow(d, n - kEdgeItems, kEdgeItems)}, d);
+            t = native::cat({native::narrow(t, d, 0, kEdgeItems), native::narrow(t, d, n - kEdgeItems, kEdgeItems)}, d);
     }
     return t;
 }

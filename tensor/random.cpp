@@ -83,7 +83,7 @@ Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replaceme
                "multinomial: probabilities must be 1-D or 2-D, got shape {}", probs.sizes());
     PESO_CHECK(is_floating(probs.dtype()), DTypeError, "multinomial: probabilities must be floating, got {}",
                probs.dtype());
-    const Tensor p2 = probs.dim() == 1 ? probs.unsqueeze(0) : probs;
+    const Tensor p2 = probs.dim() == 1 ? unsqueeze(probs, 0) : probs;
     const std::int64_t categories = p2.size(1);
     PESO_CHECK(categories > 0, ShapeError, "multinomial: no categories in shape {}", probs.sizes());
     PESO_CHECK(num_samples > 0, ValueError, "multinomial: num_samples must be positive, got {}", num_samples);
@@ -100,7 +100,7 @@ Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replaceme
         // Inverse-CDF sampling: the sample is the number of CDF entries below u.
         const Tensor cdf = cumsum(p, 1);
         const Tensor u = rand({p.size(0), num_samples, 1}, TensorOptions(DType::f64).device(p.device()), gen);
-        const Tensor below = lt(cdf.unsqueeze(1), u);  // (rows, samples, categories)
+        const Tensor below = lt(unsqueeze(cdf, 1), u);  // (rows, samples, categories)
         out = clamp(sum(below, {2}), Scalar(0), Scalar(categories - 1));
     } else {
         // Gumbel-top-k (Efraimidis-Spirakis): the k largest log(p) + Gumbel
@@ -112,7 +112,7 @@ Tensor multinomial(const Tensor& probs, std::int64_t num_samples, bool replaceme
         out = std::get<1>(topk(keys, num_samples, 1, true, true));
     }
     out = to_dtype(out, DType::i64);
-    return probs.dim() == 1 ? out.squeeze(0) : out;
+    return probs.dim() == 1 ? squeeze(out, 0) : out;
 }
 
 Tensor& uniform_(Tensor& t, double lo, double hi, Generator* gen) {

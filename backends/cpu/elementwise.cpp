@@ -4,6 +4,7 @@
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/elementwise_loop.h"
 #include "backends/cpu/transpose_copy.h"
+#include "backends/cpu/vec_unary.h"
 #include "backends/host_allocator.h"
 #include "backends/random_fn.h"
 #include "backends/scalar_ops.h"
@@ -87,8 +88,12 @@ void CpuBackend::unary(UnaryOp op, const TensorArg& out, const TensorArg& in, co
             using R = decltype(scalar_ops::unary_fn<OP, T>(T{}, p));
             using O = std::conditional_t<std::is_same_v<R, bool>, bool, T>;
             const UnaryParams params = p;
-            cpu::map<O, T>(out, grain_for(op), [params](T x) { return scalar_ops::unary_fn<OP, T>(x, params); },
-                           {&in});
+            if constexpr (std::is_same_v<T, float> && cpu::has_vec_f32(OP)) {
+                cpu::map<O, T>(out, grain_for(op), [](float x) { return cpu::vec_f32<OP>(x); }, {&in});
+            } else {
+                cpu::map<O, T>(out, grain_for(op), [params](T x) { return scalar_ops::unary_fn<OP, T>(x, params); },
+                               {&in});
+            }
         });
     });
 }

@@ -1,0 +1,54 @@
+// Accuracy of the vectorized float32 unary ops against double precision.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "backends/cpu/vec_unary.h"
+
+using namespace peso::cpu;
+
+namespace {
+
+// Error in units of float epsilon relative to max(|exact|, tiny).
+double rel_ulps(float got, double exact, double floor_abs) {
+    return std::abs(static_cast<double>(got) - exact) / std::max(std::abs(exact), floor_abs) /
+           std::numeric_limits<float>::epsilon();
+}
+
+template <typename F, typename G> double worst(F f, G exact, float lo, float hi, double floor_abs) {
+    double w = 0;
+    for (int i = 0; i <= 200000; ++i) {
+        const float x = lo + (hi - lo) * static_cast<float>(i) / 200000.0f;
+        w = std::max(w, rel_ulps(f(x), exact(static_cast<double>(x)), floor_abs));
+    }
+    return w;
+}
+
+}  // namespace
+
+TEST_CASE("vectorized tanh, sigmoid and tanh-GELU are accurate to a few ulp") {
+    CHECK(worst(tanh_f32, [](double x) { return std::tanh(x); }, -10.0f, 10.0f, 1e-30) < 4.0);
+    CHECK(worst(tanh_f32, [](double x) { return std::tanh(x); }, -1e-3f, 1e-3f, 1e-30) < 2.0);  // tiny x: relative
+    CHECK(worst(sigmoid_f32, [](double x) { return 1.0 / (1.0 + std::exp(-x)); }, -80.0f, 30.0f, 1e-30) < 4.0);
+    // x/2 (1 + tanh u) written without cancellation, in double.
+    auto gelu = [](double x) { return x / (1.0 + std::exp(-2.0 * 0.7978845608028654 * (x + 0.044715 * x * x * x))); };
+    CHECK(worst(gelu_tanh_f32, gelu, -2.0f, 8.0f, 1e-37) < 8.0);
+    // For large negative x the result is x e^(2u) with |2u| up to ~50: any
+    // float evaluation of u carries |2u| ulp of relative error into it.
+    CHECK(worst(gelu_tanh_f32, gelu, -8.0f, -2.0f, 1e-37) < 64.0);
+}
+
+TEST_CASE("vectorized ops keep IEEE edge cases") {
+    const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    CHECK(tanh_f32(inf) == 1.0f);
+    CHECK(tanh_f32(-inf) == -1.0f);
+    CHECK(std::isnan(tanh_f32(nan)));
+    CHECK(sigmoid_f32(-inf) == 0.0f);
+    CHECK(sigmoid_f32(inf) == 1.0f);
+    CHECK(std::isnan(sigmoid_f32(nan)));
+    CHECK(gelu_tanh_f32(-100.0f) == 0.0f);
+    CHECK(gelu_tanh_f32(100.0f) == 100.0f);
+    CHECK(exp_f32(-inf) == 0.0f);
+    CHECK(exp_f32(100.0f) == inf);
+}
