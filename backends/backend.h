@@ -47,7 +47,8 @@ public:
 
     // ---- reductions --------------------------------------------------------
     // in: out's dims followed by the reduced dims (any strides); out any strides.
-    // all/any write bool; the others write in's dtype (sum of bool: int64 out).
+    // all/any write bool (x != 0, any input dtype); max/min write in's dtype;
+    // sum/prod write in's dtype when floating, else int64 (bool and integer inputs).
     virtual void reduce(ReduceOp op, const TensorArg& out, const TensorArg& in) = 0;
     // Variance over the trailing reduced dims with the given correction.
     virtual void reduce_var(const TensorArg& out, const TensorArg& in, double correction) = 0;
@@ -84,6 +85,7 @@ public:
     // The k largest (or smallest) of each row, in sorted order.
     virtual void topk(const TensorArg& values, const TensorArg& indices, const TensorArg& in, std::int64_t k,
                       bool largest) = 0;
+    // out has in's dtype when floating, else int64 (bool and integer inputs).
     virtual void cumsum(const TensorArg& out, const TensorArg& in) = 0;
 };
 

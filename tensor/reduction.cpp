@@ -30,7 +30,7 @@ Tensor reduction_output(const Tensor& x, DimMask mask, DType dtype) {
 }
 
 Tensor with_keepdim(const Tensor& out, const Tensor& x, DimMask mask, bool keepdim) {
-    return keepdim ? out.view(reduced_shape(x.sizes(), mask, true)) : out;
+    return keepdim ? view(out, reduced_shape(x.sizes(), mask, true)) : out;
 }
 
 Tensor reduce(ReduceOp op, const Tensor& x, const Dims& dims, bool keepdim, DType out_dtype, const char* name) {
@@ -54,7 +54,7 @@ std::tuple<Tensor, Tensor> reduce_with_index(ReduceOp op, const Tensor& x, std::
     Tensor indices = reduction_output(x, mask, DType::i64);
     if (values.numel() > 0) {
         // A 0-dim input reduces over a dim of size 1 that only exists here.
-        const Tensor src = x.dim() == 0 ? x.view({1}) : x;
+        const Tensor src = x.dim() == 0 ? view(x, {1}) : x;
         const DimMask m = x.dim() == 0 ? DimMask(1) : mask;
         ReduceArgs args = reduce_args(values, src, m, /*keep_reduced_dims=*/true);
         TensorArg idx = args.out;
@@ -71,7 +71,7 @@ Tensor arg_extreme(ReduceOp op, const Tensor& x, std::optional<std::int64_t> dim
     PESO_CHECK(x.numel() > 0, IndexError, "{}: cannot take the {} of an empty tensor (shape {})", name,
                op == ReduceOp::max ? "argmax" : "argmin", x.sizes());
     Tensor idx = std::get<1>(reduce_with_index(op, reshape(x, {-1}), 0, false, name));
-    return keepdim ? idx.view(Dims::filled(x.dim(), 1)) : idx;
+    return keepdim ? view(idx, Dims::filled(x.dim(), 1)) : idx;
 }
 
 }  // namespace
@@ -92,7 +92,7 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
     const DimMask mask = reduction_mask(dims, x.dim(), "mean");
     Tensor out = reduce(ReduceOp::sum, x, dims, keepdim, x.dtype(), "mean");
     // An empty reduction gives 0 / 0 = NaN, as in PyTorch.
-    out.div_(static_cast<double>(reduced_numel(x.sizes(), mask)));
+    binary_(BinaryOp::div, out, scalar_tensor(static_cast<double>(reduced_numel(x.sizes(), mask)), out.options()));
     return out;
 }
 
@@ -157,9 +157,9 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim) {
     // Shift by the max so that exp cannot overflow; an infinite max would turn
     // x - max into NaN (-inf - -inf), so those rows are not shifted.
     Tensor shift = amax(xf, dims, /*keepdim=*/true);
-    shift.masked_fill_(isinf(shift), 0.0);
+    masked_fill_(shift, isinf(shift), 0.0);
     Tensor out = log(sum(exp(sub(xf, shift)), dims, keepdim));
-    return add(out, keepdim ? shift : shift.view(out.sizes()));
+    return add(out, keepdim ? shift : view(shift, out.sizes()));
 }
 
 }  // namespace peso::native

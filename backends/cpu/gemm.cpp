@@ -21,9 +21,16 @@ namespace {
 //   oneDNN wins from 64^3 up, by 10-20% at the GPT-2 shapes and by 2x at
 //   mid sizes such as 256x256x64, where OpenBLAS's threading is poor;
 // - a single-threaded call: OpenBLAS wins up to about 96^3, oneDNN from
-//   128^3 up (by 5-15%).
+//   128^3 up (by 5-15%);
+// - except that with b transposed (x @ W.t() with W stored (N, K), as
+//   nn.Linear stores it) oneDNN slows down once K passes ~1000 unless the
+//   output is large: with K = 1024..3072, OpenBLAS is 10-25% faster for
+//   256 x 768, 256 x 3072 and 1024 x 768 outputs, oneDNN 5-10% faster for
+//   1024 x 3072; at K = 768 they tie or oneDNN wins.
 constexpr std::int64_t kOnednnMinWorkPool = std::int64_t{1} << 17;     // ~ 50^3
 constexpr std::int64_t kOnednnMinWorkSingle = std::int64_t{1} << 20;   // ~ 100^3
+constexpr std::int64_t kTransposedMaxK = 768;                          // above it, with a small output...
+constexpr std::int64_t kTransposedMaxOutput = std::int64_t{1} << 20;   // ...of at most this many elements: OpenBLAS
 
 GemmLibrary parse_library(std::string_view name) {
     if (name == "openblas") return GemmLibrary::openblas;
@@ -56,8 +63,10 @@ std::optional<GemmLibrary> forced_gemm_library() {
     return forced;
 }
 
-GemmLibrary choose_gemm_library(std::int64_t m, std::int64_t n, std::int64_t k, bool single_threaded) {
+GemmLibrary choose_gemm_library(std::int64_t m, std::int64_t n, std::int64_t k, bool b_transposed,
+                                bool single_threaded) {
     if (const auto forced = forced_gemm_library()) return *forced;
+    if (b_transposed && k > kTransposedMaxK && m * n <= kTransposedMaxOutput) return GemmLibrary::openblas;
     const std::int64_t work = m * n * k;
     return work >= (single_threaded ? kOnednnMinWorkSingle : kOnednnMinWorkPool) ? GemmLibrary::onednn
                                                                                   : GemmLibrary::openblas;

@@ -18,9 +18,11 @@ std::string_view gemm_library_name(GemmLibrary lib);
 // first GEMM; an unknown value throws ValueError).
 std::optional<GemmLibrary> forced_gemm_library();
 
-// The library for one float32 m x n x k product; `single_threaded` when the
-// call runs on one thread of a loop that is parallel over a batch.
-GemmLibrary choose_gemm_library(std::int64_t m, std::int64_t n, std::int64_t k, bool single_threaded);
+// The library for one float32 m x n x k product; `b_transposed` when b is
+// stored n x k, `single_threaded` when the call runs on one thread of a loop
+// that is parallel over a batch.
+GemmLibrary choose_gemm_library(std::int64_t m, std::int64_t n, std::int64_t k, bool b_transposed,
+                                bool single_threaded);
 
 // One input matrix as BLAS takes it: row-major storage with leading dimension
 // `ld`, used as stored or transposed.

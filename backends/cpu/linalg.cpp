@@ -75,7 +75,7 @@ template <typename T>
 void gemm_one(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<T> a, GemmOperand<T> b, T* c,
               bool single_threaded) {
     if constexpr (std::is_same_v<T, float>) {
-        cpu::gemm(cpu::choose_gemm_library(m, n, k, single_threaded), m, n, k, a, b, c, n);
+        cpu::gemm(cpu::choose_gemm_library(m, n, k, b.transposed, single_threaded), m, n, k, a, b, c, n);
     } else {
         cpu::gemm(m, n, k, a, b, c, n);
     }

@@ -1,7 +1,7 @@
 // CPU softmax and layer_norm over contiguous rows: parallel over rows, each
 // row in a few vectorized passes that stay in cache (max, exp-and-sum, scale;
 // mean, variance, normalize). float exp comes from vec_math.h so the exp pass
-// vectorizes; sums accumulate in double.
+// vectorizes; sums run in T over short blocks and in double across blocks.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -20,7 +20,9 @@ inline float fast_exp(float x) { return cpu::exp_f32(x); }
 inline double fast_exp(double x) { return std::exp(x); }
 
 // Rows per parallel chunk so that a chunk holds about `work` elements.
-std::int64_t row_grain(std::int64_t n, std::int64_t work) { return std::max<std::int64_t>(1, work / std::max<std::int64_t>(n, 1)); }
+std::int64_t row_grain(std::int64_t n, std::int64_t work) {
+    return std::max<std::int64_t>(1, work / std::max<std::int64_t>(n, 1));
+}
 
 // max that ignores NaN (a NaN reaches every output through the sum anyway),
 // which makes the step a plain vector max.
@@ -36,48 +38,79 @@ template <typename T> T row_max(const T* x, std::int64_t n) {
     return cpu::reduce_run(r, x, 1, n, r.init());
 }
 
-template <typename T> void softmax_row(T* __restrict y, const T* __restrict x, std::int64_t n, bool log) {
+// Elements per partial sum of exps: summed in T with vector lanes (short
+// enough to stay accurate in float), the partial sums then added in double.
+constexpr std::int64_t kSumBlock = 1024;
+
+// Sum of exp(x[i] - m) over the row; also stores into y each exp (softmax)
+// or each x[i] - m (log_softmax), so that the store happens in this
+// compute-bound pass rather than in a memory-bound one. Meanwhile it
+// prefetches `next` (the next row, or null), so that the next row's trip from
+// memory overlaps with the exps instead of stalling the next row's max pass.
+template <bool Log, typename T>
+double exp_sum(T* __restrict y, const T* __restrict x, std::int64_t n, T m, const T* next) {
+    constexpr std::int64_t kLine = 64 / sizeof(T);
+    double total = 0;
+    for (std::int64_t b = 0; b < n; b += kSumBlock) {
+        const std::int64_t w = std::min(kSumBlock, n - b);
+        if (next)
+            for (std::int64_t i = b; i < b + w; i += kLine) __builtin_prefetch(next + i);
+        T s = 0;
+#pragma omp simd reduction(+ : s)
+        for (std::int64_t i = b; i < b + w; ++i) {
+            const T shifted = x[i] - m;
+            const T e = fast_exp(shifted);
+            y[i] = Log ? shifted : e;
+            s += e;
+        }
+        total += static_cast<double>(s);
+    }
+    return total;
+}
+
+template <typename T>
+void softmax_row(T* __restrict y, const T* __restrict x, std::int64_t n, bool log, const T* next) {
     // Subtracting the max keeps exp from overflowing; a row of -inf gives
-    // -inf - -inf = NaN everywhere, as in PyTorch.
+    // -inf - -inf = NaN everywhere, as in PyTorch. Three passes over a row
+    // that stays in cache: max; exp and its sum; scale (or shift, for log).
     const T m = row_max(x, n);
-    double sum = 0;
     if (log) {
-#pragma omp simd reduction(+ : sum)
-        for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(fast_exp(x[i] - m));
-        const T shift = static_cast<T>(static_cast<double>(m) + std::log(sum));
+        const T log_sum = static_cast<T>(std::log(exp_sum<true>(y, x, n, m, next)));
 #pragma omp simd
-        for (std::int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+        for (std::int64_t i = 0; i < n; ++i) y[i] -= log_sum;
         return;
     }
-#pragma omp simd reduction(+ : sum)
-    for (std::int64_t i = 0; i < n; ++i) {
-        const T e = fast_exp(x[i] - m);
-        y[i] = e;
-        sum += static_cast<double>(e);
-    }
-    const T scale = static_cast<T>(1.0 / sum);
+    const T scale = static_cast<T>(1.0 / exp_sum<false>(y, x, n, m, next));
 #pragma omp simd
     for (std::int64_t i = 0; i < n; ++i) y[i] *= scale;
+}
+
+// sum over the row of f(x[i]), in blocks summed in T with vector lanes and
+// then added in double.
+template <typename T, typename F> double blocked_sum(const T* __restrict x, std::int64_t n, F f) {
+    double total = 0;
+    for (std::int64_t b = 0; b < n; b += kSumBlock) {
+        const std::int64_t w = std::min(kSumBlock, n - b);
+        T s = 0;
+#pragma omp simd reduction(+ : s)
+        for (std::int64_t i = b; i < b + w; ++i) s += f(x[i]);
+        total += static_cast<double>(s);
+    }
+    return total;
 }
 
 template <typename T>
 void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restrict x, const T* __restrict w,
                     const T* __restrict b, std::int64_t d, double eps) {
-    // Two passes in double: the mean, then the biased variance around it.
-    double sum = 0;
-#pragma omp simd reduction(+ : sum)
-    for (std::int64_t i = 0; i < d; ++i) sum += static_cast<double>(x[i]);
-    const double mean = sum / static_cast<double>(d);
-    double m2 = 0;
-#pragma omp simd reduction(+ : m2)
-    for (std::int64_t i = 0; i < d; ++i) {
-        const double dev = static_cast<double>(x[i]) - mean;
-        m2 += dev * dev;
-    }
+    // Two passes: the mean, then the biased variance around it (deviations
+    // from the mean rounded to T, whose error is negligible next to the spread).
+    const double mean = blocked_sum(x, d, [](T v) { return v; }) / static_cast<double>(d);
+    const T mu = static_cast<T>(mean);
+    const double m2 = blocked_sum(x, d, [mu](T v) { return (v - mu) * (v - mu); });
     const double rstd = 1.0 / std::sqrt(m2 / static_cast<double>(d) + eps);
     *mean_out = static_cast<T>(mean);
     *rstd_out = static_cast<T>(rstd);
-    const T mu = static_cast<T>(mean), rs = static_cast<T>(rstd);
+    const T rs = static_cast<T>(rstd);
     if (w && b) {
 #pragma omp simd
         for (std::int64_t i = 0; i < d; ++i) y[i] = (x[i] - mu) * rs * w[i] + b[i];
@@ -100,7 +133,10 @@ void CpuBackend::softmax(const TensorArg& out, const TensorArg& in, bool log) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = in.sizes[0], n = in.sizes[1];
         cpu::parallel_for(rows, row_grain(n, 8192), [&](std::int64_t b, std::int64_t e) {
-            for (std::int64_t r = b; r < e; ++r) softmax_row(out.ptr<T>() + r * n, in.ptr<T>() + r * n, n, log);
+            for (std::int64_t r = b; r < e; ++r) {
+                const T* next = r + 1 < e ? in.ptr<T>() + (r + 1) * n : nullptr;
+                softmax_row(out.ptr<T>() + r * n, in.ptr<T>() + r * n, n, log, next);
+            }
         });
     });
 }

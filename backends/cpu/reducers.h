@@ -43,8 +43,10 @@ template <typename T> struct SquaredDeviationReducer {
 template <typename T, bool Max> struct ExtremeReducer {
     using Acc = T;
     Acc init() const {
-        if constexpr (kIsFloat<T>) return Max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
-        else return Max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+        if constexpr (kIsFloat<T>) {
+            constexpr T inf = std::numeric_limits<T>::infinity();
+            return Max ? -inf : inf;
+        } else return Max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
     }
     Acc step(Acc a, T x) const {
         const bool better = Max ? x > a : x < a;

@@ -332,10 +332,11 @@ TEST_CASE("OpenBLAS and oneDNN give the same products for every transpose combin
         }
     // The choice: small products to OpenBLAS, large ones to oneDNN (unless PESO_GEMM forces one).
     if (!cpu::forced_gemm_library()) {
-        CHECK(cpu::choose_gemm_library(16, 16, 16, false) == cpu::GemmLibrary::openblas);
-        CHECK(cpu::choose_gemm_library(256, 2304, 768, false) == cpu::GemmLibrary::onednn);
-        CHECK(cpu::choose_gemm_library(64, 64, 64, true) == cpu::GemmLibrary::openblas);
-        CHECK(cpu::choose_gemm_library(256, 256, 64, true) == cpu::GemmLibrary::onednn);
+        CHECK(cpu::choose_gemm_library(16, 16, 16, false, false) == cpu::GemmLibrary::openblas);
+        CHECK(cpu::choose_gemm_library(256, 2304, 768, false, false) == cpu::GemmLibrary::onednn);
+        CHECK(cpu::choose_gemm_library(256, 768, 3072, true, false) == cpu::GemmLibrary::openblas);
+        CHECK(cpu::choose_gemm_library(64, 64, 64, false, true) == cpu::GemmLibrary::openblas);
+        CHECK(cpu::choose_gemm_library(256, 256, 64, true, true) == cpu::GemmLibrary::onednn);
     }
 }
 

@@ -188,8 +188,8 @@ TEST_CASE("layer_norm: hand-computed values, mean and rstd") {
         const Tensor w = tensor({1, 2, 3, 4}), b = tensor({0, 1, 0, 1});
         auto [o2, m2, s2] = layer_norm(x, {4}, w, b, 1e-5);
         check_values(o2, {-1.5 * r0, -1.0 * r0 + 1, 1.5 * r0, 6.0 * r0 + 1, 0, 1, 0, 1}, 1e-5);
-        check_values(std::get<0>(layer_norm(x, {4}, w, Tensor(), 1e-5)), {-1.5 * r0, -r0, 1.5 * r0, 6.0 * r0, 0, 0, 0, 0},
-                     1e-5);
+        check_values(std::get<0>(layer_norm(x, {4}, w, Tensor(), 1e-5)),
+                     {-1.5 * r0, -r0, 1.5 * r0, 6.0 * r0, 0, 0, 0, 0}, 1e-5);
         check_values(std::get<0>(layer_norm(x, {4}, Tensor(), b, 1e-5)),
                      {-1.5 * r0, -0.5 * r0 + 1, 0.5 * r0, 1.5 * r0 + 1, 0, 1, 0, 1}, 1e-5);
     }

@@ -117,6 +117,12 @@ TEST_CASE("reductions of empty tensors, size-1 dims and 0-dim tensors") {
         CHECK(all(e).item<bool>());
         CHECK_FALSE(any(e).item<bool>());
         CHECK(amax(e, {1}).sizes() == Dims{0});  // nothing to reduce into
+        check_values(zeros({0, 10}).sum({0}), std::vector<double>(10, 0.0));
+        check_values(prod(zeros({0, 10}).to(DType::i32), {0}), std::vector<double>(10, 1.0));
+        check_values(zeros({0, 10}).t().sum({1}), std::vector<double>(10, 0.0));
+        check_values(zeros({3, 0}).sum({1}), {0, 0, 0});
+        check_values(var(zeros({3, 0}), {1}), {kNan, kNan, kNan});
+        check_values(any(zeros({3, 0}), {1}), {0, 0, 0});
 
         const Tensor u = ones({1, 3, 1});
         CHECK(u.sum({0}).sizes() == Dims{3, 1});

@@ -1,0 +1,42 @@
+// peso: train, sample, evaluate and convert GPTs from the command line.
+#include <cstdio>
+#include <map>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"peso: a small, fast autodiff engine and GPT trainer", "peso"};
+    app.require_subcommand(1);
+    CLI::App* gpt = app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
+    gpt->require_subcommand(1);
+    std::vector<peso::cli::Runner> runners = {peso::cli::add_gpt_train(*gpt), peso::cli::add_gpt_sample(*gpt),
+                                              peso::cli::add_gpt_eval(*gpt), peso::cli::add_gpt_convert(*gpt)};
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "peso: error: %s (see --help)\n", e.what());
+        return 2;
+    }
+    try {
+        for (const auto& sub : gpt->get_subcommands()) {
+            (void)sub;
+        }
+        for (auto& run : runners)
+            if (run) {
+                const int rc = run();
+                if (rc >= 0) return rc;
+            }
+    } catch (const peso::Error& e) {
+        std::fprintf(stderr, "peso: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "peso: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
