@@ -2,7 +2,7 @@
 # any missing Debian packages, configures the build directory once and builds;
 # when nothing changed that takes about a second.
 #
-#   make demo       set up, build, run the tensor demo
+#   make demo       set up, build, train a GPT on fortunes for ~5 minutes, sample it
 #   make test       set up, build, run the test suite (all but label `slow`)
 #   make test-all   the same, slow tests included
 #   make sanitize   build in build-asan with ASan + UBSan and run the tests there
@@ -24,7 +24,7 @@ setup build:
 	@PESO_BUILD_DIR=$(BUILD) $(SETUP)
 
 demo: build
-	$(BUILD)/examples/tensor_demo
+	scripts/demo.sh $(BUILD)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) -LE slow $(CTEST_ARGS)

@@ -98,7 +98,8 @@ Runner add_gpt_convert(CLI::App& gpt) {
     const char* format_help = "hf: Hugging Face GPT-2 safetensors; llmc: llm.c's gpt2_*.bin checkpoint";
 
     auto im = std::make_shared<ImportArgs>();
-    CLI::App* imp = gpt.add_subcommand("import", "convert GPT-2 weights (Hugging Face or llm.c) into a peso checkpoint");
+    CLI::App* imp =
+        gpt.add_subcommand("import", "convert GPT-2 weights (Hugging Face or llm.c) into a peso checkpoint");
     imp->add_option("--format", im->format, format_help)->required()->check(CLI::IsMember(formats));
     imp->add_option("FILE", im->file, "the weights: model.safetensors (hf) or gpt2_124M.bin (llmc)")->required();
     imp->add_option("--out", im->out, "checkpoint directory to write")->required();
@@ -107,7 +108,8 @@ Runner add_gpt_convert(CLI::App& gpt) {
     imp->add_flag("--force", im->force, "overwrite the files of a non-empty --out directory");
 
     auto ex = std::make_shared<ExportArgs>();
-    CLI::App* exp = gpt.add_subcommand("export", "write a peso GPT checkpoint's weights as Hugging Face or llm.c files");
+    CLI::App* exp =
+        gpt.add_subcommand("export", "write a peso GPT checkpoint's weights as Hugging Face or llm.c files");
     exp->add_option("--format", ex->format, format_help)->required()->check(CLI::IsMember(formats));
     exp->add_option("--ckpt", ex->ckpt, "checkpoint directory (from peso gpt train or import)")->required();
     exp->add_option("--out", ex->out, "file to write")->required();

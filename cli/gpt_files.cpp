@@ -34,7 +34,7 @@ LoadedGpt load_gpt_dir(const fs::path& dir) {
     PESO_CHECK(out.tokenizer->vocab_size() <= config.vocab_size, IOError,
                "{}: the tokenizer has {} tokens but the model only {}", dir.string(), out.tokenizer->vocab_size(),
                config.vocab_size);
-    out.model = std::make_shared<models::Gpt>(config);
+    out.model = std::make_shared<models::Gpt>(config, nullptr, /*init=*/false);
     nn::load_module(*out.model, (dir / "model.safetensors").string());
     return out;
 }

@@ -55,14 +55,19 @@ int run_sample(const SampleArgs& a) {
 }
 
 struct EvalArgs {
-    std::string ckpt, data;
+    std::string ckpt, data, split = "all";
     std::int64_t batch = 8, threads = 0;
 };
 
 int run_eval(const EvalArgs& a) {
     if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
     LoadedGpt g = load_gpt_dir(a.ckpt);
-    const std::vector<int> ids = g.tokenizer->encode(read_text_file(a.data));
+    PESO_CHECK(a.split == "all" || a.split == "val", ValueError, "--split must be all or val, got '{}'", a.split);
+    std::vector<int> ids = g.tokenizer->encode(read_text_file(a.data));
+    if (a.split == "val") {  // the last 10% of the tokens, as `peso gpt train` holds out
+        const auto train = static_cast<std::ptrdiff_t>(static_cast<double>(ids.size()) * 0.9);
+        ids.erase(ids.begin(), ids.begin() + train);
+    }
     const std::int64_t T = g.model->config().block_size;
     PESO_CHECK(static_cast<std::int64_t>(ids.size()) > T, ValueError, "{}: {} tokens are too few for block size {}",
                a.data, ids.size(), T);
@@ -110,6 +115,8 @@ Runner add_gpt_eval(CLI::App& gpt) {
     cmd->add_option("--ckpt", a->ckpt, "checkpoint directory")->required();
     cmd->add_option("--data", a->data, "text file")->required();
     cmd->add_option("--batch", a->batch, "windows per forward pass")->capture_default_str();
+    cmd->add_option("--split", a->split, "all: the whole file; val: its last 10% (the split `peso gpt train` holds out)")
+        ->capture_default_str();
     cmd->add_option("--threads", a->threads)->capture_default_str();
     return [a, cmd]() { return cmd->parsed() ? run_eval(*a) : -1; };
 }

@@ -29,6 +29,7 @@ struct TrainArgs {
     std::int64_t n_layer = 4, n_head = 4, n_embd = 128, block_size = 64, batch = 12, steps = 2000, warmup = 100;
     std::int64_t eval_every = 250, eval_batches = 20, threads = 0;
     double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
+    double max_time = 0;  // seconds; 0 = no limit
     std::uint64_t seed = 1337;
     bool resume = false, quiet = false;
 };
@@ -198,9 +199,15 @@ int run_train(const TrainArgs& a) {
             std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  ETA %s   ", static_cast<long long>(step),
                          static_cast<long long>(a.steps), res.loss.item<float>(), lr, tokens_per_s,
                          fmt_duration(eta).c_str());
-        if (a.eval_every > 0 && (step % a.eval_every == 0 || step == a.steps)) {
+        const bool out_of_time = a.max_time > 0 && elapsed >= a.max_time;
+        if (a.eval_every > 0 && (step % a.eval_every == 0 || step == a.steps || out_of_time)) {
             evaluate(step);
             save_all(step);
+        }
+        if (out_of_time) {
+            std::fprintf(stderr, "stopping at step %lld: --max-time %.0f s reached\n", static_cast<long long>(step),
+                         a.max_time);
+            break;
         }
     }
     if (a.eval_every <= 0) {
@@ -241,6 +248,8 @@ Runner add_gpt_train(CLI::App& gpt) {
     cmd->add_option("--eval-batches", a->eval_batches)->capture_default_str();
     cmd->add_option("--threads", a->threads, "threads (0: OMP_NUM_THREADS or all cores)")->capture_default_str();
     cmd->add_option("--out", a->out, "checkpoint directory")->capture_default_str();
+    cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds; 0: no limit")
+        ->capture_default_str();
     cmd->add_flag("--resume", a->resume, "continue the run saved in --out");
     cmd->add_flag("--quiet", a->quiet, "no progress line");
     return [a, cmd]() { return cmd->parsed() ? run_train(*a) : -1; };

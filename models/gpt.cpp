@@ -72,7 +72,7 @@ Tensor Block::forward(const Tensor& x, LayerKv* cache, std::int64_t past) const 
 
 // ---- GPT -------------------------------------------------------------------------------
 
-Gpt::Gpt(const GptConfig& config, Generator* gen) : config_(config) {
+Gpt::Gpt(const GptConfig& config, Generator* gen, bool init) : config_(config) {
     config_.validate();
     auto transformer = register_module("transformer", std::make_shared<nn::ModuleDict<>>());
     wte = std::make_shared<nn::Embedding>(config_.vocab_size, config_.n_embd);
@@ -85,7 +85,7 @@ Gpt::Gpt(const GptConfig& config, Generator* gen) : config_(config) {
     transformer->insert("h", h);
     transformer->insert("ln_f", ln_f);
     lm_head = register_module("lm_head", std::make_shared<nn::Linear>(wte->weight));  // tied
-    nn::init::gpt2_init_(*this, config_.n_layer, nn::init::name_ends_with({"c_proj.weight"}), 0.02, gen);
+    if (init) nn::init::gpt2_init_(*this, config_.n_layer, nn::init::name_ends_with({"c_proj.weight"}), 0.02, gen);
 }
 
 GptOutput Gpt::forward(const Tensor& idx, const Tensor& targets, bool last_only, KvCache* cache) const {

@@ -61,7 +61,9 @@ struct GptOutput {
 
 class Gpt : public nn::Module {
 public:
-    explicit Gpt(const GptConfig& config, Generator* gen = nullptr);
+    // init=false skips GPT-2's random initialization (the layers' default
+    // one still runs): for a model whose weights are loaded next.
+    explicit Gpt(const GptConfig& config, Generator* gen = nullptr, bool init = true);
 
     // idx (B, T) int64 token ids, T <= block_size. targets (B, T) int64
     // (-1 = ignored) gives the loss. last_only computes logits for the last

@@ -30,9 +30,8 @@ constexpr std::string_view kPrefix = "transformer.";
 
 // The per-layer parameters, by their name after "h.{i}.", in llm.c's order.
 constexpr std::array<std::string_view, 12> kLayerParams = {
-    "ln_1.weight",        "ln_1.bias",        "attn.c_attn.weight", "attn.c_attn.bias",
-    "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight",        "ln_2.bias",
-    "mlp.c_fc.weight",    "mlp.c_fc.bias",    "mlp.c_proj.weight",  "mlp.c_proj.bias"};
+    "ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias", "attn.c_proj.weight", "attn.c_proj.bias",
+    "ln_2.weight", "ln_2.bias", "mlp.c_fc.weight",    "mlp.c_fc.bias",    "mlp.c_proj.weight",  "mlp.c_proj.bias"};
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -101,7 +100,8 @@ void check_regular_file(const fs::path& file, std::string_view what) {
 std::string layer_name(std::int64_t i, std::string_view param) { return fmt::format("transformer.h.{}.{}", i, param); }
 
 // The state's tensors by name, once checked (the format's needs first).
-std::map<std::string, Tensor> checked_state(const GptConfig& c, const nn::NamedTensors& state, std::string_view format) {
+std::map<std::string, Tensor> checked_state(const GptConfig& c, const nn::NamedTensors& state,
+                                            std::string_view format) {
     PESO_CHECK(c.bias, ValueError, "the {} format holds GPT-2's biases, but this model was built with bias=false",
                format);
     validate_gpt_state(c, state, "the weights");
@@ -128,9 +128,10 @@ HfTensors collect_hf(nn::NamedTensors tensors, const fs::path& file) {
         std::string_view rest;
         const bool in_layer = split_layer_name(name, layer, rest);
         if (in_layer && (rest == "attn.bias" || rest == "attn.masked_bias")) continue;  // causal-mask buffers
-        const bool known = name == "wte.weight" || name == "wpe.weight" || name == "ln_f.weight" ||
-                           name == "ln_f.bias" || name == "lm_head.weight" ||
-                           (in_layer && std::find(kLayerParams.begin(), kLayerParams.end(), rest) != kLayerParams.end());
+        const bool known =
+            name == "wte.weight" || name == "wpe.weight" || name == "ln_f.weight" || name == "ln_f.bias" ||
+            name == "lm_head.weight" ||
+            (in_layer && std::find(kLayerParams.begin(), kLayerParams.end(), rest) != kLayerParams.end());
         PESO_CHECK(known, IOError, "{}: unexpected tensor '{}' (shape {}): not a GPT-2 checkpoint", file.string(), full,
                    t.sizes());
         PESO_CHECK(is_float_dtype(t.dtype()), IOError, "{}: tensor '{}' has dtype {}, expected a floating type",
@@ -262,8 +263,8 @@ LlmcHeader read_llmc_header(std::ifstream& in, const fs::path& file, std::uintma
     // In 128 bits: a corrupted header must not overflow into a plausible size.
     using u128 = unsigned __int128;
     const u128 C = static_cast<u128>(h.channels), L = static_cast<u128>(h.layers);
-    const u128 floats = static_cast<u128>(h.padded_vocab) * C + static_cast<u128>(h.max_t) * C +
-                        L * (12 * C * C + 13 * C) + 2 * C;
+    const u128 floats =
+        static_cast<u128>(h.padded_vocab) * C + static_cast<u128>(h.max_t) * C + L * (12 * C * C + 13 * C) + 2 * C;
     const u128 expected = kLlmcHeaderBytes + floats * static_cast<unsigned>(h.itemsize());
     PESO_CHECK(expected == size, IOError,
                "{}: {} bytes, but its header (vocab {}, {} layers, {} channels, block {}) needs {}{}", f, size, h.vocab,
@@ -378,11 +379,11 @@ std::vector<std::pair<std::string, Dims>> gpt_state_shapes(const GptConfig& c) {
     const std::int64_t C = c.n_embd;
     std::vector<std::pair<std::string, Dims>> out{{"transformer.wte.weight", {c.vocab_size, C}},
                                                   {"transformer.wpe.weight", {c.block_size, C}}};
-    const std::array<Dims, 12> layer_shapes{Dims{C},         Dims{C}, Dims{3 * C, C}, Dims{3 * C}, Dims{C, C},
-                                            Dims{C},         Dims{C}, Dims{C},        Dims{4 * C, C}, Dims{4 * C},
-                                            Dims{C, 4 * C},  Dims{C}};
+    const std::array<Dims, 12> layer_shapes{Dims{C}, Dims{C}, Dims{3 * C, C}, Dims{3 * C}, Dims{C, C},     Dims{C},
+                                            Dims{C}, Dims{C}, Dims{4 * C, C}, Dims{4 * C}, Dims{C, 4 * C}, Dims{C}};
     for (std::int64_t i = 0; i < c.n_layer; ++i)
-        for (std::size_t k = 0; k < kLayerParams.size(); ++k) out.emplace_back(layer_name(i, kLayerParams[k]), layer_shapes[k]);
+        for (std::size_t k = 0; k < kLayerParams.size(); ++k)
+            out.emplace_back(layer_name(i, kLayerParams[k]), layer_shapes[k]);
     out.emplace_back("transformer.ln_f.weight", Dims{C});
     out.emplace_back("transformer.ln_f.bias", Dims{C});
     out.emplace_back("lm_head.weight", Dims{c.vocab_size, C});
@@ -405,17 +406,21 @@ void validate_gpt_state(const GptConfig& c, const nn::NamedTensors& state, std::
     }
     for (const auto& kv : state)
         PESO_CHECK(std::any_of(shapes.begin(), shapes.end(), [&](const auto& s) { return s.first == kv.first; }),
-                   IOError, "{}: unexpected tensor '{}' (shape {}) for this config", what, kv.first,
-                   kv.second.sizes());
+                   IOError, "{}: unexpected tensor '{}' (shape {}) for this config", what, kv.first, kv.second.sizes());
 }
 
 std::int64_t gpt2_family_n_head(std::int64_t n_embd) {
     switch (n_embd) {
-        case 768: return 12;
-        case 1024: return 16;
-        case 1280: return 20;
-        case 1600: return 25;
-        default: return 0;
+        case 768:
+            return 12;
+        case 1024:
+            return 16;
+        case 1280:
+            return 20;
+        case 1600:
+            return 25;
+        default:
+            return 0;
     }
 }
 

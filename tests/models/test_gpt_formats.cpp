@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
@@ -182,6 +183,16 @@ TEST_CASE("GPT formats: export -> import is lossless; llm.c export reproduces ll
     const auto content = nn::load_safetensors((dir / "tiny.safetensors").string());
     CHECK(content.tensors.front().first == "wte.weight");  // Hugging Face's un-prefixed names
     CHECK(content.metadata.at("format") == "pt");
+    // Exactly the fixture's tensors (written by PyTorch in Hugging Face's layout), less its buffers.
+    std::map<std::string, Tensor> fixture;
+    for (const auto& [name, t] : nn::load_safetensors(kHf.string()).tensors)
+        if (!name.ends_with(".attn.bias") && !name.ends_with(".attn.masked_bias")) fixture.emplace(name, t);
+    CHECK(content.tensors.size() == fixture.size());
+    for (const auto& [name, t] : content.tensors) {
+        CAPTURE(name);
+        REQUIRE(fixture.count(name) == 1);
+        CHECK(equal(t, fixture.at(name)));
+    }
     bool has_conv1d = false;
     for (const auto& [name, t] : content.tensors) {
         CHECK(name.rfind("lm_head", 0) != 0);  // tied: not stored
@@ -275,6 +286,40 @@ TEST_CASE("GPT formats: llm.c bfloat16 checkpoints (version 5) are widened exact
         truncated = truncated && t == got[i];
     }
     CHECK(truncated);
+}
+
+TEST_CASE("GPT formats: Hugging Face float16 and bfloat16 weights are widened exactly") {
+    // Half-precision bit patterns and their values: normal, negative zero, subnormals, the largest.
+    const std::vector<std::pair<std::uint16_t, float>> f16 = {
+        {0x3c00, 1.0f},       {0xc000, -2.0f}, {0x3555, 0.333251953125f}, {0x0001, 0x1p-24f},
+        {0x83ff, -0x3ffp-24f}, {0x7bff, 65504.0f}, {0x8000, -0.0f},         {0x0400, 0x1p-14f}};
+    const std::vector<std::pair<std::uint16_t, float>> bf16 = {
+        {0x3f80, 1.0f}, {0xc000, -2.0f}, {0x3eab, 0.333984375f}, {0x0001, 0x1p-133f}, {0x7f7f, 0x1.fep127f}};
+    for (const auto* table : {&f16, &bf16}) {
+        const DType dtype = table == &f16 ? DType::f16 : DType::bf16;
+        CAPTURE(dtype);
+        auto tensors = nn::load_safetensors(kHf.string()).tensors;
+        for (auto& [name, t] : tensors) {
+            Tensor h = empty(t.sizes(), TensorOptions(dtype));
+            auto* bits = static_cast<std::uint16_t*>(h.data_ptr());
+            for (std::int64_t i = 0; i < h.numel(); ++i) bits[i] = (*table)[static_cast<std::size_t>(i) % table->size()].first;
+            t = h;
+        }
+        nn::save_safetensors((temp_dir() / "half.safetensors").string(), tensors);
+        const auto w = read_gpt_weights(GptFormat::hf, temp_dir() / "half.safetensors", 2);
+        bool exact = true;
+        for (const auto& [name, t] : w.state) {
+            CHECK(t.dtype() == DType::f32);
+            // Conv1D weights were transposed: compare in the file's (in, out) order.
+            const bool conv = name.ends_with("c_attn.weight") || name.ends_with("c_proj.weight") || name.ends_with("c_fc.weight");
+            const auto v = (conv ? t.transpose(0, 1) : t).contiguous().to_vector<float>();
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const float want = (*table)[i % table->size()].second;
+                exact = exact && std::memcmp(&v[i], &want, 4) == 0;  // bitwise: -0.0 stays negative
+            }
+        }
+        CHECK(exact);
+    }
 }
 
 TEST_CASE("GPT formats: bad llm.c files give clear errors") {

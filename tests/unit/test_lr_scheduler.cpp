@@ -185,6 +185,15 @@ TEST_CASE("OneCycleLR: PyTorch's phases, lr and momentum") {
         CHECK(opt.lr(1) == doctest::Approx(lin(2.0, 8e-6, 3.0 / 7.0)).epsilon(1e-15));
         CHECK(opt.option(1, "beta1") == doctest::Approx(lin(0.85, 0.95, 3.0 / 7.0)).epsilon(1e-15));
         CHECK(s.get_last_lr().size() == 2);
+        // As in PyTorch, step total_steps extrapolates past min_lr (here below
+        // zero) without an error; only the step after it throws.
+        for (int t = 6; t <= 10; ++t) {
+            opt.step();
+            CHECK_NOTHROW(s.step());
+        }
+        CHECK(opt.lr(0) == doctest::Approx(lin(1.0, 4e-6, 8.0 / 7.0)).epsilon(1e-15));
+        CHECK(opt.lr(0) < 0.0);
+        CHECK_THROWS_AS(s.step(), ValueError);
     }
     SUBCASE("three phases") {
         SGD opt(std::vector<Tensor>{p}, {.lr = 0.5});
