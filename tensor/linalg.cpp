@@ -93,8 +93,8 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
                op, a.sizes(), b.sizes());
     check_operands(op, a, b);
     // A 1-D left operand is a row vector, a 1-D right operand a column vector.
-    const Tensor a2 = a.dim() == 1 ? a.unsqueeze(0) : a;
-    const Tensor b2 = b.dim() == 1 ? b.unsqueeze(1) : b;
+    const Tensor a2 = a.dim() == 1 ? unsqueeze(a, 0) : a;
+    const Tensor b2 = b.dim() == 1 ? unsqueeze(b, 1) : b;
     const std::int64_t m = a2.size(-2), k = a2.size(-1), n = b2.size(-1);
     PESO_CHECK(b2.size(-2) == k, ShapeError, "{}: shapes {} and {} cannot be multiplied ({} != {})", op, a.sizes(),
                b.sizes(), k, b2.size(-2));
@@ -117,7 +117,7 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
     Dims result = batch;
     if (a.dim() > 1) result.push_back(m);
     if (b.dim() > 1) result.push_back(n);
-    return out.view(result);
+    return view(out, result);
 }
 
 }  // namespace

@@ -70,7 +70,9 @@ TEST_CASE("the tensor layer calls native ops, not Tensor methods that reach auto
         "relu|matmul|mm|sum|mean|max|min|argmax|softmax|log_softmax|masked_fill|backward|requires_grad_)\\(");
     for (const fs::path& p : sources("tensor")) {
         if (p.filename() == "tensor.h") continue;  // declares them
-        const std::string text = strip_comments(read(p));
+        // Backend primitives share some names (backend_for(d).matmul(...)): not Tensor methods.
+        const std::string text =
+            std::regex_replace(strip_comments(read(p)), std::regex("backend_for\\([^;]*?\\)\\.\\w+\\("), "");
         std::smatch m;
         const bool found = std::regex_search(text, m, method_re);
         CHECK_MESSAGE(!found, p.string(), " calls Tensor method ", (found ? m.str() : std::string()),
