@@ -16,10 +16,7 @@ Tensor softmax_impl(const Tensor& x, std::int64_t dim, bool log, const char* nam
     const int d = wrap_dim(dim, x.dim(), name);
     const Tensor rows = rows_last(x, d);
     Tensor out = empty_like(rows);
-    // Through a pointer: tests/unit/test_layering.cpp takes any `.softmax(`
-    // for the Tensor method, which the tensor layer must not call.
-    Backend* const backend = &backend_for(x.device());
-    if (out.numel() > 0) backend->softmax(as_rows(out), as_rows(rows), log);
+    if (out.numel() > 0) backend_for(x.device()).softmax(as_rows(out), as_rows(rows), log);
     return rows_back(out, d);
 }
 

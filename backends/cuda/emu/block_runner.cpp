@@ -8,6 +8,7 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
 #define PESO_EMU_POISON(address, size) ASAN_POISON_MEMORY_REGION(address, size)
 #define PESO_EMU_UNPOISON(address, size) ASAN_UNPOISON_MEMORY_REGION(address, size)
 #else
@@ -22,8 +23,26 @@
 namespace peso::cuda::emu {
 namespace {
 
-// Thrown on a GPU thread's fiber by __trap, caught at the bottom of that fiber.
+// Thrown on a GPU thread's fiber by __trap, and by suspend() in a thread the
+// runner abandons; caught at the bottom of that fiber.
 struct TrapSignal {};
+struct CancelSignal {};
+
+void start_stack_switch(void** fake_stack, const void* bottom, std::size_t size) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_start_switch_fiber(fake_stack, bottom, size);
+#else
+    (void)fake_stack, (void)bottom, (void)size;
+#endif
+}
+
+void finish_stack_switch(void* fake_stack, const void** bottom_old, std::size_t* size_old) {
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_finish_switch_fiber(fake_stack, bottom_old, size_old);
+#else
+    (void)fake_stack, (void)bottom_old, (void)size_old;
+#endif
+}
 
 // Values read from a lane that takes no part in a collective are undefined on a
 // GPU; a NaN (for floating types) or an odd pattern makes their use visible.
@@ -255,21 +274,30 @@ void BlockRunner::fill_sweep_order() {
 }
 
 // ---- fibers ------------------------------------------------------------------------
+// Every switch between the runner and a GPU thread goes through resume() and
+// suspend(), which tell AddressSanitizer which stack execution moves to: an
+// exception thrown on a fiber (a kernel's error, __trap, a cancelled thread)
+// makes ASan clean the stack it believes is current. Threads are never
+// destroyed while suspended (Boost would unwind them behind ASan's back);
+// abandon_threads() resumes them with `cancelled` set and lets them unwind.
 
 boost::context::fiber BlockRunner::make_fiber(EmulatedThread& thread) {
     return boost::context::fiber(std::allocator_arg, PooledStackAllocator(stacks_),
                                  [this, &thread](boost::context::fiber&& scheduler) {
+                                     finish_stack_switch(nullptr, &runner_stack_bottom_, &runner_stack_size_);
                                      thread.scheduler = std::move(scheduler);
                                      try {
                                          body_(closure_);
                                      } catch (const boost::context::detail::forced_unwind&) {
-                                         throw;  // the runner is abandoning this thread
+                                         throw;
+                                     } catch (const CancelSignal&) {
                                      } catch (const TrapSignal&) {
                                          thread.trapped = true;
                                      } catch (...) {
                                          thread.error = std::current_exception();
                                      }
                                      thread.state = ThreadState::exited;
+                                     start_stack_switch(nullptr, runner_stack_bottom_, runner_stack_size_);
                                      return std::move(thread.scheduler);
                                  });
 }
@@ -277,20 +305,34 @@ boost::context::fiber BlockRunner::make_fiber(EmulatedThread& thread) {
 void BlockRunner::resume(EmulatedThread& thread) {
     if (!thread.started) {
         thread.fiber = make_fiber(thread);
+        thread.stack = stacks_.last_allocated();
         thread.started = true;
     }
     current_ = &thread;
     threadIdx = thread.index;
+    void* runner_fake_stack = nullptr;
+    start_stack_switch(&runner_fake_stack, static_cast<char*>(thread.stack.sp) - thread.stack.size,
+                       thread.stack.size);
     thread.fiber = std::move(thread.fiber).resume();
+    finish_stack_switch(runner_fake_stack, nullptr, nullptr);
     current_ = nullptr;
 }
 
-void BlockRunner::suspend(EmulatedThread& thread) { thread.scheduler = std::move(thread.scheduler).resume(); }
+void BlockRunner::suspend(EmulatedThread& thread) {
+    void* fiber_fake_stack = nullptr;
+    start_stack_switch(&fiber_fake_stack, runner_stack_bottom_, runner_stack_size_);
+    thread.scheduler = std::move(thread.scheduler).resume();
+    finish_stack_switch(fiber_fake_stack, &runner_stack_bottom_, &runner_stack_size_);
+    if (thread.cancelled) throw CancelSignal{};
+}
 
 void BlockRunner::abandon_threads() noexcept {
+    for (EmulatedThread& t : threads_) {
+        if (!t.fiber) continue;  // never started, or finished
+        t.cancelled = true;
+        resume(t);  // it unwinds from its barrier or collective and exits
+    }
     current_ = nullptr;
-    // Destroying a suspended fiber unwinds its stack, which returns the stack to the pool.
-    for (EmulatedThread& t : threads_) t.fiber = boost::context::fiber();
     threads_.clear();
     stacks_.unpoison_free_stacks();
 }

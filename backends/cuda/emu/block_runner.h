@@ -48,6 +48,8 @@ struct EmulatedThread {
     unsigned linear = 0;
     ThreadState state = ThreadState::runnable;
     bool started = false;
+    bool cancelled = false;                 // abandoned: unwind at the next switch
+    boost::context::stack_context stack{};  // for AddressSanitizer's fiber annotations
     bool trapped = false;
     std::source_location trap_site;
     BarrierRequest barrier;
@@ -122,6 +124,10 @@ private:
     std::size_t shared_bytes_ = 0;        // what the block's variables use, without redzones
     std::size_t shared_high_water_ = 0;   // arena bytes dirtied by earlier blocks
     std::uint64_t block_serial_ = 0;      // tells SharedSlots of earlier blocks apart
+
+    // The host thread's stack, as AddressSanitizer reports it on each switch to a fiber.
+    const void* runner_stack_bottom_ = nullptr;
+    std::size_t runner_stack_size_ = 0;
 };
 
 }  // namespace peso::cuda::emu

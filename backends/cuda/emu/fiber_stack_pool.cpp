@@ -61,6 +61,7 @@ boost::context::stack_context FiberStackPool::allocate() {
     boost::context::stack_context stack;
     stack.size = stack_size_;
     stack.sp = static_cast<char*>(base) + guard_size_ + stack_size_;  // stacks grow down
+    last_allocated_ = stack;
     return stack;
 }
 

@@ -21,6 +21,8 @@ public:
     boost::context::stack_context allocate();
     void deallocate(boost::context::stack_context& stack) noexcept;
     std::size_t stack_size() const { return stack_size_; }
+    // The stack the last allocate() returned: Boost.Context does not tell its fiber's.
+    boost::context::stack_context last_allocated() const { return last_allocated_; }
 
     // After an exception unwound a GPU thread's stack, AddressSanitizer (which
     // cannot follow fiber switches) may have left its frames' redzones
@@ -32,6 +34,7 @@ private:
     std::size_t guard_size_;
     std::vector<void*> free_;   // mapping bases (guard page first)
     std::vector<void*> owned_;  // every mapping, to unmap at the end
+    boost::context::stack_context last_allocated_{};
 };
 
 // The allocator Boost.Context calls; it borrows stacks from a pool.
