@@ -34,15 +34,46 @@ inline float gelu_tanh_f32(float x) {
     return x / (1.0f + exp_f32(-2.0f * u));
 }
 
+// erf: its odd Taylor series near 0 (relative accuracy for tiny x), Abramowitz
+// and Stegun 7.1.26 elsewhere (absolute error below 1.5e-7, a few ulp of
+// erf's value there).
+inline float erf_f32(float x) {
+    const float ax = x < 0.0f ? -x : x;
+    const float x2 = x * x;
+    float p = 1.0f / 9360.0f;
+    p = madd(p, x2, -1.0f / 1320.0f);
+    p = madd(p, x2, 1.0f / 216.0f);
+    p = madd(p, x2, -1.0f / 42.0f);
+    p = madd(p, x2, 1.0f / 10.0f);
+    p = madd(p, x2, -1.0f / 3.0f);
+    p = madd(p, x2, 1.0f);
+    const float small = 1.12837916709551257f * p * x;
+    const float t = 1.0f / madd(0.3275911f, ax, 1.0f);
+    float q = 1.061405429f;
+    q = madd(q, t, -1.453152027f);
+    q = madd(q, t, 1.421413741f);
+    q = madd(q, t, -0.284496736f);
+    q = madd(q, t, 0.254829592f);
+    const float big = 1.0f - q * t * exp_f32(-x2);
+    const float r = ax < 0.5f ? small : (x < 0.0f ? -big : big);
+    return x != x ? x : r;
+}
+
+// GELU, erf form: x/2 (1 + erf(x / sqrt 2)).
+inline float gelu_erf_f32(float x) { return 0.5f * x * (1.0f + erf_f32(x * 0.70710678118654752f)); }
+
 // True when `op` has a vectorized float32 version here.
 constexpr bool has_vec_f32(UnaryOp op) {
-    return op == UnaryOp::exp || op == UnaryOp::sigmoid || op == UnaryOp::tanh || op == UnaryOp::gelu_tanh;
+    return op == UnaryOp::exp || op == UnaryOp::sigmoid || op == UnaryOp::tanh || op == UnaryOp::gelu_tanh ||
+           op == UnaryOp::erf || op == UnaryOp::gelu_erf;
 }
 
 template <UnaryOp OP> inline float vec_f32(float x) {
     if constexpr (OP == UnaryOp::exp) return exp_f32(x);
     else if constexpr (OP == UnaryOp::sigmoid) return sigmoid_f32(x);
     else if constexpr (OP == UnaryOp::tanh) return tanh_f32(x);
+    else if constexpr (OP == UnaryOp::erf) return erf_f32(x);
+    else if constexpr (OP == UnaryOp::gelu_erf) return gelu_erf_f32(x);
     else return gelu_tanh_f32(x);
 }
 

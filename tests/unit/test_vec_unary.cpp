@@ -39,6 +39,21 @@ TEST_CASE("vectorized tanh, sigmoid and tanh-GELU are accurate to a few ulp") {
     CHECK(worst(gelu_tanh_f32, gelu, -8.0f, -2.0f, 1e-37) < 64.0);
 }
 
+TEST_CASE("vectorized erf and erf-GELU: absolute error below 4e-7, relative accuracy near 0") {
+    double worst_abs = 0;
+    for (int i = 0; i <= 200000; ++i) {
+        const float x = -6.0f + 12.0f * static_cast<float>(i) / 200000.0f;
+        worst_abs = std::max(worst_abs, std::abs(static_cast<double>(erf_f32(x)) - std::erf(static_cast<double>(x))));
+    }
+    CHECK(worst_abs < 4e-7);  // A&S 7.1.26 (1.5e-7) plus float rounding: a few ulp of erf there
+    CHECK(worst(erf_f32, [](double x) { return std::erf(x); }, -0.49f, 0.49f, 1e-37) < 4.0);
+    auto gelu = [](double x) { return 0.5 * x * (1.0 + std::erf(x * 0.7071067811865476)); };
+    CHECK(worst(gelu_erf_f32, gelu, -0.7f, 8.0f, 1e-37) < 8.0);
+    CHECK(std::isnan(erf_f32(std::numeric_limits<float>::quiet_NaN())));
+    CHECK(erf_f32(std::numeric_limits<float>::infinity()) == 1.0f);
+    CHECK(erf_f32(-std::numeric_limits<float>::infinity()) == -1.0f);
+}
+
 TEST_CASE("vectorized ops keep IEEE edge cases") {
     const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
     CHECK(tanh_f32(inf) == 1.0f);
