@@ -1,11 +1,23 @@
 // peso: train, sample, evaluate and convert GPTs from the command line.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "cli/commands.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
+    // A training step runs hundreds of short parallel loops; with libgomp's
+    // default wait policy the threads fall asleep between them and waking
+    // them costs more than the loops (measured: 136 vs 49 ms per step of a
+    // small GPT on 2 cores). The policy is read when libgomp loads, so set it
+    // and start again; a user's own OMP_WAIT_POLICY is left alone.
+    if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+        setenv("OMP_WAIT_POLICY", "active", 1);
+        execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
+    }
     CLI::App app{"peso: a small, fast autodiff engine and GPT trainer", "peso"};
     app.require_subcommand(1);
     CLI::App* gpt = app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
