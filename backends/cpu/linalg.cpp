@@ -2,6 +2,7 @@
 // integer types through a parallel loop (no BLAS has integer GEMM).
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <type_traits>
@@ -113,9 +114,18 @@ template <typename T> void matmul_floating(const TensorArg& out, const TensorArg
         gemm_one<T>(d.m, d.n, d.k, pa.at(i), pb.at(i), c + i * d.m * d.n, single);
     };
     if (parallel_over_batch(d)) {
+        // An exception must not leave an OpenMP region (that terminates the
+        // process): the first one is kept and rethrown on the calling thread.
+        std::exception_ptr error;
         cpu::parallel_for(d.batch, 1, [&](std::int64_t lo, std::int64_t hi) {
-            for (std::int64_t i = lo; i < hi; ++i) one(i, true);
+            try {
+                for (std::int64_t i = lo; i < hi; ++i) one(i, true);
+            } catch (...) {
+#pragma omp critical(peso_matmul_error)
+                if (!error) error = std::current_exception();
+            }
         });
+        if (error) std::rethrow_exception(error);
     } else {
         for (std::int64_t i = 0; i < d.batch; ++i) one(i, nested);
     }
