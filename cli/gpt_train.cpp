@@ -78,12 +78,13 @@ models::GptConfig make_config(const TrainArgs& a, std::int64_t vocab) {
     return c;
 }
 
-// Mean loss over `n` batches of a fixed-seed stream (the same batches every evaluation).
-float estimate_loss(models::Gpt& model, const std::vector<std::int32_t>& tokens, const TrainArgs& a, std::int64_t n) {
+// Mean loss over `n` batches of a fixed-seed stream: rewound each time, so
+// every evaluation sees the same batches.
+float estimate_loss(models::Gpt& model, nn::data::TokenBatches& batches, std::int64_t n) {
     NoGradGuard g;
     const bool was = model.is_training();
     model.eval();
-    nn::data::TokenBatches batches(tokens, a.batch, model.config().block_size, nn::data::BatchOrder::random, 4242);
+    batches.set_position(0);
     double total = 0;
     for (std::int64_t i = 0; i < n; ++i) {
         auto [x, y] = batches.next();
@@ -163,9 +164,11 @@ int run_train(const TrainArgs& a) {
         nn::save_checkpoint(state_path.string(), model, opt.get(), &sched, at, std::to_string(batches.position()));
         save_gpt_dir(out, model, *tok);
     };
+    nn::data::TokenBatches train_eval(train_ids, a.batch, config.block_size, nn::data::BatchOrder::random, 4242);
+    nn::data::TokenBatches val_eval(val_ids, a.batch, config.block_size, nn::data::BatchOrder::random, 4242);
     auto evaluate = [&](std::int64_t at) {
-        const float tl = estimate_loss(model, train_ids, a, a.eval_batches);
-        const float vl = estimate_loss(model, val_ids, a, a.eval_batches);
+        const float tl = estimate_loss(model, train_eval, a.eval_batches);
+        const float vl = estimate_loss(model, val_eval, a.eval_batches);
         std::fprintf(stderr, "\rstep %lld: train loss %.4f, val loss %.4f%30s\n", static_cast<long long>(at), tl, vl, "");
         std::ofstream(out / "metrics.csv", std::ios::app) << at << ',' << tl << ',' << vl << '\n';
         return vl;

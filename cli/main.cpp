@@ -35,9 +35,6 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        for (const auto& sub : gpt->get_subcommands()) {
-            (void)sub;
-        }
         for (auto& run : runners)
             if (run) {
                 const int rc = run();
