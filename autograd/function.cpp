@@ -2,6 +2,7 @@
 
 #include "autograd/functions.h"
 #include "autograd/op_registry.h"
+#include "autograd/reduce_grad.h"
 
 namespace peso::autograd {
 
@@ -17,25 +18,6 @@ AutogradMeta* meta_or_null(const Tensor& t) { return t.defined() ? t.impl().auto
 
 namespace {
 
-// Rebuilds the base-sized gradient from the gradient of a view: zeros
-// everywhere but the view's elements. Dims the view broadcasts (stride 0) are
-// summed first so that repeated elements add up.
-Tensor view_to_base_grad(const Tensor& grad, const ViewInfo& v) {
-    Dims sizes = v.sizes, strides = v.strides;
-    Tensor g = grad;
-    Dims summed;
-    for (int d = 0; d < sizes.size(); ++d)
-        if (strides[d] == 0 && sizes[d] != 1) summed.push_back(d);
-    if (!summed.empty()) {
-        g = sum(g, summed, true);
-        for (std::int64_t d : summed) sizes[static_cast<int>(d)] = 1;
-    }
-    Tensor base_grad = native::zeros(v.base.sizes(), TensorOptions(grad.dtype()).device(grad.device()));
-    Tensor region = base_grad.as_strided(sizes, strides, v.offset);
-    region.copy_(g);
-    return base_grad;
-}
-
 // A view's grad_fn when its base's history changed after the view was made.
 void regenerate_view_grad_fn(const Tensor& view, AutogradMeta& m) {
     const ViewInfo& v = *m.view;
@@ -43,13 +25,12 @@ void regenerate_view_grad_fn(const Tensor& view, AutogradMeta& m) {
     if (m.view->attr_version == now) return;
     m.view->attr_version = now;
     if (!requires_grad(v.base)) return;
-    const ViewInfo info{Tensor(), v.sizes, v.strides, v.offset, 0};
-    const Dims base_sizes = v.base.sizes();
+    const Dims base_sizes = v.base.sizes(), sizes = v.sizes, strides = v.strides;
+    const std::int64_t offset = v.offset;
     auto node = std::make_shared<FunctionNode>(
-        "as_strided", [info, base_sizes](const BackwardContext&, const TensorList& g) -> TensorList {
-            ViewInfo with_base = info;
-            with_base.base = native::empty(base_sizes, TensorOptions(g[0].dtype()).device(g[0].device()));
-            return {view_to_base_grad(g[0], with_base)};
+        "as_strided",
+        [base_sizes, sizes, strides, offset](const BackwardContext&, const TensorList& g) -> TensorList {
+            return {view_grad_to_base(g[0], base_sizes, sizes, strides, offset)};
         },
         std::vector<SavedTensor>{});
     node->next_edges().push_back(gradient_edge(v.base));

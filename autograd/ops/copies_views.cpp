@@ -163,16 +163,7 @@ Tensor as_strided(const Tensor& t, const Dims& sizes, const Dims& strides, std::
     return record_view("as_strided", t, out, [in, sizes, strides, rel, contiguous](const Ctx&, const Grads& g) -> Grads {
         PESO_CHECK(contiguous, NotImplementedError,
                    "as_strided: gradient for a view of a non-contiguous tensor is not supported");
-        Dims sz = sizes;
-        Dims summed;
-        for (int d = 0; d < sz.size(); ++d)
-            if (strides[d] == 0 && sz[d] != 1) summed.push_back(d);
-        const Tensor gg = summed.empty() ? g[0] : sum(g[0], summed, true);
-        for (std::int64_t d : summed) sz[static_cast<int>(d)] = 1;
-        Tensor z = native::zeros(in, TensorOptions(g[0].dtype()).device(g[0].device()));
-        Tensor part = z.as_strided(sz, strides, z.storage_offset() + rel);
-        part.copy_(gg);
-        return {z};
+        return {view_grad_to_base(g[0], in, sizes, strides, rel)};
     });
 }
 
