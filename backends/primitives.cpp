@@ -44,6 +44,8 @@ std::string_view op_name(BinaryOp op) {
         case BinaryOp::minimum: return "minimum";
         case BinaryOp::remainder: return "remainder";
         case BinaryOp::floor_divide: return "floor_divide";
+        case BinaryOp::gelu_erf_backward: return "gelu_backward";
+        case BinaryOp::gelu_tanh_backward: return "gelu_tanh_backward";
         case BinaryOp::eq: return "eq";
         case BinaryOp::ne: return "ne";
         case BinaryOp::lt: return "lt";

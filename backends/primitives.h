@@ -16,6 +16,7 @@ enum class UnaryOp : std::uint8_t {
 
 enum class BinaryOp : std::uint8_t {
     add, sub, mul, div, pow, maximum, minimum, remainder, floor_divide,
+    gelu_erf_backward, gelu_tanh_backward,    // a = gradient of the output, b = x (floating only)
     eq, ne, lt, le, gt, ge,                   // output is bool
     logical_and, logical_or, logical_xor,     // output is bool
 };

@@ -8,12 +8,13 @@
 #include <utility>
 
 #include "backends/primitives.h"
+#include "core/host_device.h"
 
 namespace peso::scalar_ops {
 
 template <typename T> inline constexpr bool is_float_v = std::is_floating_point_v<T>;
 
-template <UnaryOp OP, typename T> inline auto unary_fn(T x, const UnaryParams& p) {
+template <UnaryOp OP, typename T> PESO_HD inline auto unary_fn(T x, const UnaryParams& p) {
     if constexpr (OP == UnaryOp::logical_not) return !static_cast<bool>(x);
     else if constexpr (OP == UnaryOp::isnan) { if constexpr (is_float_v<T>) return std::isnan(x); else return false; }
     else if constexpr (OP == UnaryOp::isinf) { if constexpr (is_float_v<T>) return std::isinf(x); else return false; }
@@ -78,7 +79,7 @@ template <UnaryOp OP, typename T> inline auto unary_fn(T x, const UnaryParams& p
     else static_assert(OP != OP, "unhandled unary op");
 }
 
-template <BinaryOp OP, typename T> inline auto binary_fn(T a, T b) {
+template <BinaryOp OP, typename T> PESO_HD inline auto binary_fn(T a, T b) {
     if constexpr (OP == BinaryOp::eq) return a == b;
     else if constexpr (OP == BinaryOp::ne) return a != b;
     else if constexpr (OP == BinaryOp::lt) return a < b;
@@ -136,6 +137,23 @@ template <BinaryOp OP, typename T> inline auto binary_fn(T a, T b) {
             return q;
         }
     }
+    else if constexpr (OP == BinaryOp::gelu_erf_backward) {
+        if constexpr (is_float_v<T>) {
+            // d/dx x Phi(x) = Phi(x) + x phi(x)
+            const T cdf = T(0.5) * (T(1) + std::erf(b * T(0.70710678118654752440)));
+            const T pdf = T(0.39894228040143267794) * std::exp(T(-0.5) * b * b);
+            return a * (cdf + b * pdf);
+        } else return a;  // rejected by the front-end
+    }
+    else if constexpr (OP == BinaryOp::gelu_tanh_backward) {
+        if constexpr (is_float_v<T>) {
+            // y = x/2 (1 + t), t = tanh(u), u = k (x + c x^3):
+            // dy/dx = (1 + t)/2 + x/2 (1 - t^2) k (1 + 3 c x^2)
+            constexpr T k = T(0.79788456080286535588), c = T(0.044715);
+            const T t = std::tanh(k * (b + c * b * b * b));
+            return a * (T(0.5) * (T(1) + t) + T(0.5) * b * (T(1) - t * t) * k * (T(1) + T(3) * c * b * b));
+        } else return a;  // rejected by the front-end
+    }
     else static_assert(OP != OP, "unhandled binary op");
 }
 
@@ -157,7 +175,8 @@ template <typename Fn> decltype(auto) visit_binary(BinaryOp op, Fn&& fn) {
     switch (op) {
 #define PESO_CASE(name) case BinaryOp::name: return fn(std::integral_constant<BinaryOp, BinaryOp::name>{});
         PESO_CASE(add) PESO_CASE(sub) PESO_CASE(mul) PESO_CASE(div) PESO_CASE(pow) PESO_CASE(maximum)
-        PESO_CASE(minimum) PESO_CASE(remainder) PESO_CASE(floor_divide) PESO_CASE(eq) PESO_CASE(ne) PESO_CASE(lt)
+        PESO_CASE(minimum) PESO_CASE(remainder) PESO_CASE(floor_divide) PESO_CASE(gelu_erf_backward)
+        PESO_CASE(gelu_tanh_backward) PESO_CASE(eq) PESO_CASE(ne) PESO_CASE(lt)
         PESO_CASE(le) PESO_CASE(gt) PESO_CASE(ge) PESO_CASE(logical_and) PESO_CASE(logical_or)
         PESO_CASE(logical_xor)
 #undef PESO_CASE

@@ -124,6 +124,16 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
     return unary(approximate == "tanh" ? UnaryOp::gelu_tanh : UnaryOp::gelu_erf, x);
 }
 
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, std::string_view approximate) {
+    PESO_CHECK(approximate == "none" || approximate == "tanh", ValueError,
+               "gelu_backward: approximate must be 'none' or 'tanh', got '{}'", approximate);
+    const DType common = result_type(grad, x);
+    PESO_CHECK(is_floating(common), DTypeError, "gelu_backward: needs floating tensors, got {} and {}", grad.dtype(),
+               x.dtype());
+    return binary_typed(approximate == "tanh" ? BinaryOp::gelu_tanh_backward : BinaryOp::gelu_erf_backward, grad, x,
+                        common);
+}
+
 Tensor pow(const Tensor& x, Scalar exponent) {
     const DType dt = result_type(x, exponent);
     PESO_CHECK(is_floating(dt) || exponent.to_double() >= 0, ValueError,

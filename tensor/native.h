@@ -93,6 +93,9 @@ Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
 Tensor relu(const Tensor& x);
 Tensor gelu(const Tensor& x, std::string_view approximate = "none");  // "none" (erf) or "tanh"
+// grad * gelu'(x) in one pass (the derivative gelu's backward needs when no
+// graph of the backward itself is recorded); grad and x broadcast.
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, std::string_view approximate = "none");
 Tensor erf(const Tensor& x);
 Tensor sign(const Tensor& x);
 Tensor floor(const Tensor& x);

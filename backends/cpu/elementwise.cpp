@@ -105,7 +105,14 @@ void CpuBackend::binary(BinaryOp op, const TensorArg& out, const TensorArg& a, c
             constexpr BinaryOp OP = decltype(opc)::value;
             using O = std::conditional_t<is_comparison(OP), bool, T>;
             const std::int64_t grain = OP == BinaryOp::pow ? 4096 : cpu::kParallelGrain;
-            cpu::map<O, T, T>(out, grain, [](T x, T y) { return scalar_ops::binary_fn<OP, T>(x, y); }, {&a, &b});
+            if constexpr (std::is_same_v<T, float> && OP == BinaryOp::gelu_tanh_backward)
+                cpu::map<O, T, T>(
+                    out, grain, [](float g, float x) { return cpu::gelu_tanh_backward_f32(g, x); }, {&a, &b});
+            else if constexpr (std::is_same_v<T, float> && OP == BinaryOp::gelu_erf_backward)
+                cpu::map<O, T, T>(
+                    out, grain, [](float g, float x) { return cpu::gelu_erf_backward_f32(g, x); }, {&a, &b});
+            else
+                cpu::map<O, T, T>(out, grain, [](T x, T y) { return scalar_ops::binary_fn<OP, T>(x, y); }, {&a, &b});
         });
     });
 }

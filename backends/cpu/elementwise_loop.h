@@ -2,6 +2,7 @@
 // The CPU backend's elementwise driver: walks N strided arguments of equal
 // sizes (already coalesced by the tensor layer) in row-major order, in
 // parallel chunks, with a unit-stride fast path the compiler vectorizes.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <tuple>
@@ -46,6 +47,10 @@ void for_each_run(const std::array<const TensorArg*, N>& args, std::int64_t grai
     });
 }
 
+// Elements per block of the broadcast fast path below: small enough for the
+// copies of broadcast values to stay in L1, large enough to amortize the loop.
+constexpr std::int64_t kBroadcastBlock = 256;
+
 // out[i] = f(in0[i], in1[i], ...) over equal-sized strided args.
 template <typename O, typename... I, typename F>
 void map(const TensorArg& out, std::int64_t grain, F&& f, const std::array<const TensorArg*, sizeof...(I)>& ins) {
@@ -55,13 +60,29 @@ void map(const TensorArg& out, std::int64_t grain, F&& f, const std::array<const
     for_each_run<N>(args, grain, [&](const std::array<char*, N>& p, const std::array<std::int64_t, N>& s,
                                      std::int64_t n) {
         O* __restrict o = reinterpret_cast<O*>(p[0]);
-        bool unit = s[0] == 1;
-        for (std::size_t k = 1; k < N; ++k) unit = unit && s[k] == 1;
+        bool unit = s[0] == 1, unit_or_broadcast = s[0] == 1;
+        for (std::size_t k = 1; k < N; ++k) {
+            unit = unit && s[k] == 1;
+            unit_or_broadcast = unit_or_broadcast && (s[k] == 1 || s[k] == 0);
+        }
         [&]<std::size_t... K>(std::index_sequence<K...>) {
             std::tuple<const I*...> in{reinterpret_cast<const I*>(p[K + 1])...};
             if (unit) {
 #pragma omp simd
                 for (std::int64_t i = 0; i < n; ++i) o[i] = static_cast<O>(f(std::get<K>(in)[i]...));
+            } else if (unit_or_broadcast) {
+                // An input repeated along the run (stride 0: a per-row scale,
+                // a scalar operand) is copied into a block-sized buffer once,
+                // so that every block runs the same vectorized unit-stride loop.
+                std::tuple<std::array<I, kBroadcastBlock>...> held;
+                ((s[K + 1] == 0 ? std::get<K>(held).fill(std::get<K>(in)[0]) : void()), ...);
+                for (std::int64_t b = 0; b < n; b += kBroadcastBlock) {
+                    const std::int64_t m = std::min(kBroadcastBlock, n - b);
+                    std::tuple<const I*...> blk{(s[K + 1] == 0 ? std::get<K>(held).data() : std::get<K>(in) + b)...};
+                    O* __restrict ob = o + b;
+#pragma omp simd
+                    for (std::int64_t i = 0; i < m; ++i) ob[i] = static_cast<O>(f(std::get<K>(blk)[i]...));
+                }
             } else {
                 for (std::int64_t i = 0; i < n; ++i)
                     o[i * s[0]] = static_cast<O>(f(std::get<K>(in)[i * s[K + 1]]...));

@@ -38,6 +38,15 @@ template <typename T> T row_max(const T* x, std::int64_t n) {
     return cpu::reduce_run(r, x, 1, n, r.init());
 }
 
+// Asks for the row `next` (or nothing when null) to be brought into cache,
+// one line per 64 bytes: issued before the passes over a row that is already
+// in cache, so the next row's trip from memory overlaps with them.
+template <typename T> void prefetch_row(const T* next, std::int64_t n) {
+    if (!next) return;
+    constexpr std::int64_t kLine = 64 / sizeof(T);
+    for (std::int64_t i = 0; i < n; i += kLine) __builtin_prefetch(next + i);
+}
+
 // Elements per partial sum of exps: summed in T with vector lanes (short
 // enough to stay accurate in float), the partial sums then added in double.
 constexpr std::int64_t kSumBlock = 1024;
@@ -49,12 +58,10 @@ constexpr std::int64_t kSumBlock = 1024;
 // memory overlaps with the exps instead of stalling the next row's max pass.
 template <bool Log, typename T>
 double exp_sum(T* __restrict y, const T* __restrict x, std::int64_t n, T m, const T* next) {
-    constexpr std::int64_t kLine = 64 / sizeof(T);
     double total = 0;
     for (std::int64_t b = 0; b < n; b += kSumBlock) {
         const std::int64_t w = std::min(kSumBlock, n - b);
-        if (next)
-            for (std::int64_t i = b; i < b + w; i += kLine) __builtin_prefetch(next + i);
+        prefetch_row(next ? next + b : nullptr, w);
         T s = 0;
 #pragma omp simd reduction(+ : s)
         for (std::int64_t i = b; i < b + w; ++i) {
@@ -101,11 +108,12 @@ template <typename T, typename F> double blocked_sum(const T* __restrict x, std:
 
 template <typename T>
 void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restrict x, const T* __restrict w,
-                    const T* __restrict b, std::int64_t d, double eps) {
+                    const T* __restrict b, std::int64_t d, double eps, const T* next) {
     // Two passes: the mean, then the biased variance around it (deviations
     // from the mean rounded to T, whose error is negligible next to the spread).
     const double mean = blocked_sum(x, d, [](T v) { return v; }) / static_cast<double>(d);
     const T mu = static_cast<T>(mean);
+    prefetch_row(next, d);
     const double m2 = blocked_sum(x, d, [mu](T v) { return (v - mu) * (v - mu); });
     const double rstd = 1.0 / std::sqrt(m2 / static_cast<double>(d) + eps);
     *mean_out = static_cast<T>(mean);
@@ -149,9 +157,11 @@ void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const T
         const T* w = weight.ptr<T>();
         const T* b = bias.ptr<T>();
         cpu::parallel_for(rows, row_grain(d, 8192), [&](std::int64_t lo, std::int64_t hi) {
-            for (std::int64_t r = lo; r < hi; ++r)
+            for (std::int64_t r = lo; r < hi; ++r) {
+                const T* next = r + 1 < hi ? x.ptr<T>() + (r + 1) * d : nullptr;
                 layer_norm_row(out.ptr<T>() + r * d, mean.ptr<T>() + r * mean.strides[0],
-                               rstd.ptr<T>() + r * rstd.strides[0], x.ptr<T>() + r * d, w, b, d, eps);
+                               rstd.ptr<T>() + r * rstd.strides[0], x.ptr<T>() + r * d, w, b, d, eps, next);
+            }
         });
     });
 }

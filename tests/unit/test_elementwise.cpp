@@ -12,6 +12,32 @@ const char* kBackends[] = {"cpu", "reference"};
 std::vector<double> vals(const Tensor& t) { return t.to_vector<double>(); }
 }  // namespace
 
+TEST_CASE("gelu_backward: grad times gelu'(x) in one pass, both forms, both backends") {
+    // d/dx gelu at 1, -1, 2.5 (erf form: Phi(x) + x phi(x); tanh form by its formula), in double.
+    const std::vector<double> d_erf{1.0833154705876864, -0.08331547058768629, 1.037611085908145};
+    const std::vector<double> d_tanh{1.0829640838457826, -0.08296408384578255, 1.037951576212666};
+    for (const char* b : kBackends) {
+        CpuBackendGuard guard(b);
+        CAPTURE(b);
+        for (const DType dt : {DType::f64, DType::f32}) {
+            CAPTURE(dt);
+            const double tol = dt == DType::f64 ? 1e-12 : 2e-6;
+            const Tensor x = from_vector<double>({1.0, -1.0, 2.5}).to(dt);
+            const Tensor g = from_vector<double>({2.0, 2.0, -1.0}).to(dt);
+            const auto ge = vals(native::gelu_backward(g, x));
+            const auto gt = vals(native::gelu_backward(g, x, "tanh"));
+            for (int i = 0; i < 3; ++i) {
+                const double gi = i < 2 ? 2.0 : -1.0;
+                CHECK(ge[i] == doctest::Approx(gi * d_erf[i]).epsilon(tol));
+                CHECK(gt[i] == doctest::Approx(gi * d_tanh[i]).epsilon(tol));
+            }
+        }
+    }
+    CHECK_THROWS_AS(native::gelu_backward(ones({2}, DType::i64), ones({2}, DType::i64)), DTypeError);
+    CHECK_THROWS_AS(native::gelu_backward(ones({2}), ones({2}), "fast"), ValueError);
+    CHECK_THROWS_AS(native::gelu_backward(ones({2}), ones({3})), ShapeError);
+}
+
 TEST_CASE("unary ops on hand-computed values") {
     for (const char* b : kBackends) {
         CpuBackendGuard g(b);

@@ -1,0 +1,139 @@
+// peso_gpt_bench: the GPT targets of bench/README.md.
+//   train     ms per training step (forward, backward, grad clip, AdamW) of
+//             the baby GPT, a 6-layer 384-d char model and GPT-2 124M, with
+//             the peak resident memory of the process;
+//   generate  tokens/s of GPT-2 124M sampling 200 tokens after a 16-token
+//             prompt with the KV cache (batch 1).
+// Weights are random (speed does not depend on them); batches are random ids.
+// Run: peso_gpt_bench [train|generate|baby|small|gpt2] [--steps N]
+#include <fmt/format.h>
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bench/timing.h"
+#include "models/generation.h"
+#include "models/gpt.h"
+#include "nn/clip_grad.h"
+#include "nn/optim/adam.h"
+#include "peso.h"
+
+using namespace peso;
+
+namespace {
+
+struct TrainCase {
+    std::string name;
+    models::GptConfig config;
+    std::int64_t batch;
+};
+
+models::GptConfig char_config(std::int64_t layers, std::int64_t heads, std::int64_t embd, std::int64_t block) {
+    models::GptConfig c;
+    c.n_layer = layers;
+    c.n_head = heads;
+    c.n_embd = embd;
+    c.block_size = block;
+    c.vocab_size = 65;
+    c.dropout = 0.0;
+    return c;
+}
+
+std::vector<TrainCase> train_cases() {
+    models::GptConfig gpt2 = models::GptConfig::preset("gpt2", 50257, 1024);
+    gpt2.dropout = 0.0;
+    return {{"baby", char_config(4, 4, 128, 64), 12},
+            {"small", char_config(6, 6, 384, 256), 8},
+            {"gpt2", gpt2, 4}};
+}
+
+double peak_rss_gb() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB on Linux
+}
+
+void bench_train(const TrainCase& tc, int steps) {
+    const std::int64_t T = tc.name == "gpt2" ? 64 : tc.config.block_size;
+    manual_seed(1337);
+    models::Gpt model(tc.config);
+    nn::optim::AdamWOptions o;
+    o.lr = 6e-4;
+    o.beta2 = 0.99;
+    nn::optim::AdamW opt(model.optimizer_groups(0.1), o);
+    const Tensor idx = randint(0, tc.config.vocab_size, {tc.batch, T});
+    const Tensor targets = randint(0, tc.config.vocab_size, {tc.batch, T});
+    std::vector<double> times;
+    float loss = 0;
+    for (int s = 0; s < steps + 2; ++s) {  // two warm-up steps fill the allocator's cache
+        const double t0 = bench::now_seconds();
+        opt.zero_grad();
+        const auto out = model.forward(idx, targets);
+        out.loss.backward();
+        nn::clip_grad_norm_(model.parameters(), 1.0);
+        opt.step();
+        loss = out.loss.item<float>();
+        if (s >= 2) times.push_back(bench::now_seconds() - t0);
+    }
+    const double med = bench::median(times);
+    fmt::print("{:<6} {:>2}L {:>2}H {:>4}d  B={:<2} T={:<4} {:>9.1f} ms/step {:>9.0f} tok/s   (min {:.1f}, max {:.1f}; "
+               "loss {:.3f}; peak RSS {:.2f} GB)\n",
+               tc.name, tc.config.n_layer, tc.config.n_head, tc.config.n_embd, tc.batch, T, med * 1e3,
+               static_cast<double>(tc.batch * T) / med, *std::min_element(times.begin(), times.end()) * 1e3,
+               *std::max_element(times.begin(), times.end()) * 1e3, loss, peak_rss_gb());
+}
+
+void bench_generate(int runs) {
+    models::GptConfig c = models::GptConfig::preset("gpt2", 50257, 1024);
+    c.dropout = 0.0;
+    manual_seed(1337);
+    models::Gpt model(c);
+    std::vector<std::int64_t> prompt;
+    for (int i = 0; i < 16; ++i) prompt.push_back(1000 + 37 * i);
+    models::SamplingOptions so;
+    so.max_new_tokens = 200;
+    so.top_k = 50;
+    std::vector<double> rates;
+    for (int r = 0; r < runs; ++r) {
+        so.seed = 1337 + static_cast<std::uint64_t>(r);
+        const double t0 = bench::now_seconds();
+        const auto out = models::generate(model, prompt, so);
+        const double dt = bench::now_seconds() - t0;
+        rates.push_back(static_cast<double>(out.size() - prompt.size()) / dt);
+    }
+    fmt::print("gpt2 124M generate: 16-token prompt + 200 new tokens, batch 1, KV cache: {:.1f} tokens/s (median of {}; "
+               "peak RSS {:.2f} GB)\n",
+               bench::median(rates), runs, peak_rss_gb());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> what;
+    int steps = 10;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
+        else what.emplace_back(argv[i]);
+    }
+    if (what.empty()) what = {"train", "generate"};
+    fmt::print("peso_gpt_bench: {} OpenMP threads\n", omp_get_max_threads());
+    for (const auto& w : what) {
+        bool known = false;
+        for (const auto& tc : train_cases())
+            if (w == "train" || w == tc.name) {
+                bench_train(tc, steps);
+                known = true;
+            }
+        if (w == "generate") {
+            bench_generate(3);
+            known = true;
+        }
+        if (!known) {
+            fmt::print(stderr, "peso_gpt_bench: unknown benchmark '{}' (train, generate, baby, small, gpt2)\n", w);
+            return 2;
+        }
+    }
+}
