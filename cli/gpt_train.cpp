@@ -29,6 +29,7 @@ struct TrainArgs {
     std::int64_t n_layer = 4, n_head = 4, n_embd = 128, block_size = 64, batch = 12, steps = 2000, warmup = 100;
     std::int64_t eval_every = 250, eval_batches = 20, threads = 0;
     double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
+    bool bias = true;
     double max_time = 0;  // seconds; 0 = no limit
     std::uint64_t seed = 1337;
     bool resume = false, quiet = false;
@@ -74,6 +75,7 @@ models::GptConfig make_config(const TrainArgs& a, std::int64_t vocab) {
         c.vocab_size = vocab;
     }
     c.dropout = a.dropout;
+    c.bias = a.bias;
     c.validate();
     return c;
 }
@@ -244,6 +246,8 @@ Runner add_gpt_train(CLI::App& gpt) {
     cmd->add_option("--beta2", a->beta2)->capture_default_str();
     cmd->add_option("--grad-clip", a->grad_clip, "global gradient norm clip (0: off)")->capture_default_str();
     cmd->add_option("--dropout", a->dropout)->capture_default_str();
+    cmd->add_option("--bias", a->bias, "biases in Linear and LayerNorm layers (GPT-2: true; nanoGPT's default: false)")
+        ->capture_default_str();
     cmd->add_option("--seed", a->seed)->capture_default_str();
     cmd->add_option("--optimizer", a->optimizer, "adamw or sgd")->capture_default_str();
     cmd->add_option("--batch-order", a->batch_order, "random or sequential")->capture_default_str();
