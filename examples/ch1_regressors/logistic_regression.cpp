@@ -98,7 +98,7 @@ void save_plot(const fs::path& out, const Split& train, const Split& test, const
 
 void run(const ex::ExampleOptions& opts, const Flags& flags) {
     PESO_CHECK(flags.lr > 0 && flags.spread > 0 && flags.train_per_class >= 1 && flags.test_per_class >= 1, ValueError,
-               "logistic_regression: --lr, --spread, --train and --test must be positive");
+               "--lr, --spread, --train and --test must be positive");
     const Device device = ex::example_device(opts);
     const Split train = make_blobs(flags.train_per_class, flags.spread, device);
     const Split test = make_blobs(flags.test_per_class, flags.spread, device);

@@ -125,7 +125,7 @@ void show_top_words(const models::SoftmaxRegression& model, const ex::Vocabulary
 }
 
 void run(const ex::ExampleOptions& opts, const Flags& flags) {
-    PESO_CHECK(flags.lr > 0 && flags.batch >= 1, ValueError, "topic_classifier: --lr and --batch must be positive");
+    PESO_CHECK(flags.lr > 0 && flags.batch >= 1, ValueError, "--lr and --batch must be positive");
     const Device device = ex::example_device(opts);
     const Labelled train = read_topics(fs::path(flags.data) / "ch1_topics_train.txt");
     const Labelled test = read_topics(fs::path(flags.data) / "ch1_topics_test.txt");

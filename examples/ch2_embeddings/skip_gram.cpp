@@ -245,7 +245,7 @@ Outcome train_softmax(const Corpus& c, const Flags& flags, const ex::ExampleOpti
 
 void run(const ex::ExampleOptions& opts, const Flags& flags) {
     PESO_CHECK(flags.dim >= 2 && flags.batch >= 1 && flags.negatives >= 1 && flags.lr > 0 && flags.neighbours >= 1,
-               ValueError, "skip_gram: --dim must be >= 2 and --batch, --negatives, --lr, --neighbours positive");
+               ValueError, "--dim must be >= 2 and --batch, --negatives, --lr, --neighbours positive");
     const Device device = ex::example_device(opts);
     const Corpus c = load_corpus(flags.data, device);
     fmt::print("corpus: {} sentences, {} words in the vocabulary, {} (word, context) pairs (window +-1), {} classes\n",

@@ -84,7 +84,7 @@ Corpus load_corpus(const fs::path& file, double held_out, Device device) {
     for (const std::string& line : ex::read_lines(file)) sentences.push_back(ex::split_words(line));
     const auto n_test = static_cast<std::size_t>(std::round(held_out * static_cast<double>(sentences.size())));
     PESO_CHECK(n_test >= 1 && n_test < sentences.size(), ValueError,
-               "ffn_lm: --held-out {} leaves no training or no test sentence of {}", held_out, sentences.size());
+               "--held-out {} leaves no training or no test sentence of {}", held_out, sentences.size());
     const std::vector<std::vector<std::string>> train(sentences.begin(), sentences.end() - n_test),
         test(sentences.end() - n_test, sentences.end());
     Corpus c;
@@ -214,7 +214,7 @@ void train_and_report(Model& model, const std::string& key, const std::string& t
 
 void run(const ex::ExampleOptions& opts, const Flags& flags) {
     PESO_CHECK(flags.dim >= 2 && flags.hidden >= 1 && flags.batch >= 1 && flags.lr > 0, ValueError,
-               "ffn_lm: --dim must be >= 2 and --hidden, --batch, --lr positive");
+               "--dim must be >= 2 and --hidden, --batch, --lr positive");
     const Device device = ex::example_device(opts);
     const Corpus c = load_corpus(fs::path(flags.data) / "ch3_rutinas.txt", flags.held_out, device);
     fmt::print("corpus: {} training and {} held-out sentences, {} and {} next-word examples, {} words\n",
