@@ -12,6 +12,13 @@ namespace {
 constexpr std::size_t kAlignment = 64;
 constexpr std::size_t kSmall = std::size_t{1} << 20;  // below: power-of-two classes
 constexpr std::size_t kLargeGranule = std::size_t{1} << 16;
+// Blocks from this size up are not cached: a cache only reuses a block of the
+// same size, and the few huge temporaries of a step (a GPT's logits and
+// embedding gradient, at vocabulary x width) come in sizes that rarely repeat
+// while they are cached, so caching them adds their sum to the peak memory.
+// Returned, they go back to the system at once (glibc serves them with mmap),
+// and a new one costs its page faults: well under 1% of the step that uses it.
+constexpr std::size_t kUncachedFrom = std::size_t{32} << 20;
 }  // namespace
 
 HostAllocator::HostAllocator(std::size_t max_cached_bytes) : max_cached_bytes_(max_cached_bytes) {}
@@ -57,7 +64,7 @@ void HostAllocator::deallocate(void* p, std::size_t nbytes) {
         std::lock_guard lock(mutex_);
         --stats_.live_blocks;
         stats_.live_bytes -= static_cast<std::int64_t>(size);
-        if (static_cast<std::size_t>(stats_.cached_bytes) + size <= max_cached_bytes_) {
+        if (size < kUncachedFrom && static_cast<std::size_t>(stats_.cached_bytes) + size <= max_cached_bytes_) {
             free_[size].push_back(p);
             stats_.cached_bytes += static_cast<std::int64_t>(size);
             return;

@@ -10,10 +10,12 @@
 #include <omp.h>
 #include <sys/resource.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "backends/host_allocator.h"
 #include "bench/timing.h"
 #include "models/generation.h"
 #include "models/gpt.h"
@@ -50,6 +52,17 @@ std::vector<TrainCase> train_cases() {
             {"gpt2", gpt2, 4}};
 }
 
+// With PESO_BENCH_MEMORY set, where the memory is at each phase of a step.
+void memory_report(const char* phase) {
+    if (!std::getenv("PESO_BENCH_MEMORY")) return;
+    const AllocatorStats s = host_allocator().stats();
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    fmt::print("  [{:<12}] live {:7.1f} MB in {:5} blocks, cached {:7.1f} MB, peak RSS {:7.1f} MB\n", phase,
+               static_cast<double>(s.live_bytes) / 1e6, s.live_blocks, static_cast<double>(s.cached_bytes) / 1e6,
+               static_cast<double>(u.ru_maxrss) / 1024.0);
+}
+
 double peak_rss_gb() {
     rusage u{};
     getrusage(RUSAGE_SELF, &u);
@@ -60,6 +73,7 @@ void bench_train(const TrainCase& tc, int steps) {
     const std::int64_t T = tc.name == "gpt2" ? 64 : tc.config.block_size;
     manual_seed(1337);
     models::Gpt model(tc.config);
+    memory_report("model");
     nn::optim::AdamWOptions o;
     o.lr = 6e-4;
     o.beta2 = 0.99;
@@ -72,9 +86,12 @@ void bench_train(const TrainCase& tc, int steps) {
         const double t0 = bench::now_seconds();
         opt.zero_grad();
         const auto out = model.forward(idx, targets);
+        if (s < 2) memory_report("forward");
         out.loss.backward();
+        if (s < 2) memory_report("backward");
         nn::clip_grad_norm_(model.parameters(), 1.0);
         opt.step();
+        if (s < 2) memory_report("step");
         loss = out.loss.item<float>();
         if (s >= 2) times.push_back(bench::now_seconds() - t0);
     }
