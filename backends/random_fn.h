@@ -5,12 +5,13 @@
 #include <cstdint>
 
 #include "backends/primitives.h"
+#include "core/host_device.h"
 #include "core/philox.h"
 
 namespace peso {
 
 template <typename T>
-inline T random_value(RandomKind kind, std::uint64_t seed, std::uint64_t index, double a, double b) {
+PESO_HD inline T random_value(RandomKind kind, std::uint64_t seed, std::uint64_t index, double a, double b) {
     switch (kind) {
         case RandomKind::uniform: {
             const double v = a + (b - a) * philox::uniform(seed, index);

@@ -17,7 +17,19 @@ void set_cpu_backend(std::string_view name);
 std::string_view cpu_backend_name();
 std::vector<std::string> available_backends();
 Backend& backend_by_name(std::string_view name);
+// True when peso was built with nvcc's CUDA backend or a CUDA backend (such as
+// the emulated one of backends/cuda) registered itself.
 bool cuda_backend_compiled();
+
+// Backends of non-CPU devices register a function that returns the backend of
+// device index i (throwing DeviceError when there is no such device). Where
+// several register for one device type, the highest priority wins: the CUDA
+// emulator's backend, which a program links only to run under emulation,
+// registers above nvcc's. Safe to call from static initializers.
+using DeviceBackendGetter = Backend& (*)(int index);
+void register_device_backend(DeviceType type, std::string_view name, DeviceBackendGetter get, int priority = 0);
+// The name of the backend that runs the ops of that device type ("" when none).
+std::string device_backend_name(DeviceType type);
 
 // RAII: runs a scope on another CPU backend (used by the conformance tests).
 class CpuBackendGuard {

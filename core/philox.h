@@ -7,11 +7,13 @@
 #include <cmath>
 #include <cstdint>
 
+#include "core/host_device.h"
+
 namespace peso::philox {
 
 using Block = std::array<std::uint32_t, 4>;
 
-constexpr Block round_fn(Block c, std::uint32_t k0, std::uint32_t k1) {
+PESO_HD constexpr Block round_fn(Block c, std::uint32_t k0, std::uint32_t k1) {
     constexpr std::uint64_t M0 = 0xD2511F53u, M1 = 0xCD9E8D57u;
     const std::uint64_t p0 = M0 * c[0];
     const std::uint64_t p1 = M1 * c[2];
@@ -20,7 +22,7 @@ constexpr Block round_fn(Block c, std::uint32_t k0, std::uint32_t k1) {
 }
 
 // Four random 32-bit words for (seed, counter).
-constexpr Block generate(std::uint64_t seed, std::uint64_t counter) {
+PESO_HD constexpr Block generate(std::uint64_t seed, std::uint64_t counter) {
     Block c{static_cast<std::uint32_t>(counter), static_cast<std::uint32_t>(counter >> 32), 0u, 0u};
     std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
     for (int r = 0; r < 10; ++r) {
@@ -32,21 +34,21 @@ constexpr Block generate(std::uint64_t seed, std::uint64_t counter) {
 }
 
 // A float in [0, 1) from the top 24 bits / a double from 53 bits.
-inline float to_unit_float(std::uint32_t x) { return static_cast<float>(x >> 8) * (1.0f / 16777216.0f); }
-inline double to_unit_double(std::uint32_t hi, std::uint32_t lo) {
+PESO_HD inline float to_unit_float(std::uint32_t x) { return static_cast<float>(x >> 8) * (1.0f / 16777216.0f); }
+PESO_HD inline double to_unit_double(std::uint32_t hi, std::uint32_t lo) {
     const std::uint64_t v = (static_cast<std::uint64_t>(hi) << 21) ^ (lo >> 11);
     return static_cast<double>(v & ((1ull << 53) - 1)) * (1.0 / 9007199254740992.0);
 }
 
 // Element i of a stream: uniform in [0,1) in double precision, from the
 // block of counter (offset + i). Two words of the block feed each draw.
-inline double uniform(std::uint64_t seed, std::uint64_t index) {
+PESO_HD inline double uniform(std::uint64_t seed, std::uint64_t index) {
     const Block b = generate(seed, index);
     return to_unit_double(b[0], b[1]);
 }
 
 // Element i of a standard normal stream (Box-Muller on the block of counter i).
-inline double normal(std::uint64_t seed, std::uint64_t index) {
+PESO_HD inline double normal(std::uint64_t seed, std::uint64_t index) {
     const Block b = generate(seed, index);
     const double u1 = 1.0 - to_unit_double(b[0], b[1]);  // (0, 1]: log is finite
     const double u2 = to_unit_double(b[2], b[3]);
@@ -54,7 +56,7 @@ inline double normal(std::uint64_t seed, std::uint64_t index) {
 }
 
 // Element i of a stream of 64-bit words.
-inline std::uint64_t bits64(std::uint64_t seed, std::uint64_t index) {
+PESO_HD inline std::uint64_t bits64(std::uint64_t seed, std::uint64_t index) {
     const Block b = generate(seed, index);
     return (static_cast<std::uint64_t>(b[0]) << 32) | b[1];
 }

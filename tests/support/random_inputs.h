@@ -36,10 +36,14 @@ inline Tensor random_values(const Dims& shape, DType dtype, Generator& gen, doub
     return randint(static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi), shape, TensorOptions(dtype), &gen);
 }
 
-// A tensor of `shape` whose memory layout is `layout`.
+// A tensor of `shape` whose memory layout is `layout`, on `device`. The values
+// are drawn on the cpu, so that every device gets the same ones.
 inline Tensor random_tensor(const Dims& shape, DType dtype, Layout layout, Generator& gen, double lo = -2.0,
-                            double hi = 2.0) {
+                            double hi = 2.0, Device device = Device::cpu()) {
     const int n = shape.size();
+    auto random_values = [&](const Dims& s, DType t, Generator& g, double l, double h) {
+        return peso::testing::random_values(s, t, g, l, h).to(device);
+    };
     switch (layout) {
         case Layout::contiguous: return random_values(shape, dtype, gen, lo, hi);
         case Layout::transposed: {
