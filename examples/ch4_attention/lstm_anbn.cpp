@@ -133,7 +133,8 @@ void run(const examples::ExampleOptions& opts, const Flags& flags) {
     std::vector<double> eval_steps, train_acc, held_acc;
     for (std::int64_t step = 1; step <= opts.steps; ++step) {
         const Tensor logits = model.forward(train.x).logits;
-        const Tensor loss = nn::functional::cross_entropy(logits.reshape({-1, kSymbols}), train.targets.reshape({-1}), ce);
+        const Tensor loss =
+            nn::functional::cross_entropy(logits.reshape({-1, kSymbols}), train.targets.reshape({-1}), ce);
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
