@@ -88,6 +88,11 @@ Tensor bmm(const Tensor& a, const Tensor& b);
 Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands);
 Tensor softmax(const Tensor& x, std::int64_t dim);
 Tensor log_softmax(const Tensor& x, std::int64_t dim);
+// Per-row cross-entropy of logits (N, C) against target (N) int64 class
+// indices, 0 where valid (N, bool) is false; one fused op (forward: logsumexp
+// minus the target's logit; backward: softmax minus one-hot). Targets must be
+// in [0, C) (nn::functional::cross_entropy validates them and handles ignore_index).
+Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tensor& valid);
 std::tuple<Tensor, Tensor, Tensor> layer_norm(const Tensor& x, const Dims& normalized_shape, const Tensor& weight, const Tensor& bias, double eps = 1e-5);
 Tensor embedding(const Tensor& weight, const Tensor& indices);
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);

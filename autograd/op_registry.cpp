@@ -26,7 +26,7 @@ const std::vector<OpInfo>& differentiable_ops() {
         // linear algebra
         {"matmul", true}, {"mm", true}, {"bmm", true}, {"einsum", true},
         // normalization
-        {"softmax", true}, {"log_softmax", true}, {"layer_norm", true},
+        {"softmax", true}, {"log_softmax", true}, {"layer_norm", true}, {"cross_entropy", true},
         // indexing
         {"embedding", true}, {"index_select", true}, {"gather", true}, {"scatter", true}, {"scatter_add", true},
         {"index_add", true},

@@ -199,6 +199,12 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
     PESO_CHECK(target.defined(), ValueError, "{}: undefined target", op);
     if (target.is_floating_point()) return cross_entropy_probabilities(input, target, o);
 
+    if (input.dim() == 2 && !o.weight.defined() && o.label_smoothing == 0.0) {
+        // The common case (an LM's (N, vocab) logits) as one fused op.
+        const ClassTargets c = class_targets(op, input, target, {}, o.ignore_index);
+        const Tensor rows = cross_entropy_rows(c.input, c.safe, c.valid);
+        return reduce_class_loss(rows, native::sum(native::to_dtype(c.valid, input.dtype())), o.reduction, false);
+    }
     const int class_dim = input.dim() == 1 ? 0 : 1;
     const Tensor logp = log_softmax(input, class_dim);
     const ClassTargets c = class_targets(op, logp, target, o.weight, o.ignore_index);

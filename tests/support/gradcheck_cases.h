@@ -208,6 +208,12 @@ inline std::vector<GradCase> cases() {
     add_case("softmax", [](Inputs& in) { return TL{in.p({in.n(), in.n(2, 5)}, -2, 2, true)}; },
              [](const TL& x) -> TL { return {softmax(x[0], -1), softmax(x[0], 0)}; });
     add_case("log_softmax", [](Inputs& in) { return TL{in.p({in.n(), in.n(2, 5)}, -2, 2)}; }, one([](const TL& x) { return log_softmax(x[0], 1); }));
+    add_case("cross_entropy", [](Inputs& in) { return TL{in.p({4, 5}, -2, 2)}; }, one([](const TL& x) {
+        // Row 1 is ignored: its loss and gradient are 0.
+        const Tensor target = from_vector<std::int64_t>({0, 4, 2, 4}).to(x[0].device());
+        const Tensor valid = from_vector<std::int64_t>({1, 0, 1, 1}).to(DType::b8).to(x[0].device());
+        return cross_entropy_rows(x[0], target, valid);
+    }));
     add_case("layer_norm", [](Inputs& in) { return TL{in.p({2, 3, 4}, -2, 2), in.p({4}, 0.5, 1.5), in.p({4})}; },
              [](const TL& x) -> TL {
                  return {std::get<0>(layer_norm(x[0], {4}, x[1], x[2])), std::get<0>(layer_norm(x[0], {3, 4}, Tensor(), Tensor()))};

@@ -331,3 +331,25 @@ TEST_CASE("gradcheck: every loss, with weights, smoothing, ignored targets and (
         return std::vector<Tensor>{F::mse_loss(in[0], in[1], Reduction::Mean)};
     }, {z, y});
 }
+
+TEST_CASE("cross_entropy's fused (N, C) path equals nll_loss of log_softmax, values and gradients") {
+    manual_seed(3);
+    const Tensor base = mul(randn({6, 7}), 3.0);
+    const Tensor target = i64({0, 6, -1, 3, 3, 1}, {6});
+    NLLLossOptions no;
+    no.ignore_index = -1;
+    CrossEntropyLossOptions co;
+    co.ignore_index = -1;
+    for (const Reduction r : {Reduction::Mean, Reduction::Sum}) {
+        no.reduction = co.reduction = r;
+        const Tensor a = base.detach().requires_grad_(true), b = base.detach().requires_grad_(true);
+        const Tensor fused = F::cross_entropy(a, target, co);
+        const Tensor composed = F::nll_loss(log_softmax(b, 1), target, no);
+        CHECK(scalar(fused) == doctest::Approx(scalar(composed)).epsilon(1e-6));
+        fused.backward();
+        composed.backward();
+        CHECK(scalar(amax(abs(sub(a.grad(), b.grad())))) < 1e-6);
+        // The ignored row gets no gradient.
+        CHECK(scalar(amax(abs(a.grad()[2]))) == 0.0);
+    }
+}
