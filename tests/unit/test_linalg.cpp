@@ -471,3 +471,31 @@ TEST_CASE("einsum errors") {
     CHECK_THROWS_AS(einsum("ij,jk->ik", {m, ones({3, 2}, DType::f64)}), DTypeError);
     CHECK_THROWS_AS(einsum("ij->ji", {ones({2, 2}, DType::b8)}), DTypeError);
 }
+
+TEST_CASE("matmul with one row or one column (the BLAS gemv path) matches the reference, in every layout") {
+    manual_seed(11);
+    for (const DType dt : {DType::f32, DType::f64}) {
+        CAPTURE(dt);
+        const Tensor row = randn({1, 37}).to(dt), w = randn({37, 23}).to(dt), wt = randn({23, 37}).to(dt);
+        const Tensor col = randn({37, 1}).to(dt), m = randn({19, 37}).to(dt), mt = randn({37, 19}).to(dt);
+        const Tensor row_t = randn({37, 1}).to(dt).t();  // a (1 x k) stored transposed
+        const std::vector<std::pair<Tensor, Tensor>> cases = {
+            {row, w},      {row, wt.t()}, {row_t, w}, {row_t, wt.t()},
+            {m, col},      {mt.t(), col}, {m, randn({1, 37}).to(dt).t()},
+            {randn({3, 1, 37}).to(dt), w},  // a batch of single rows
+            {w.narrow(1, 0, 1).t(), m.t()},  // a row out of a wider matrix (ld larger than the row)
+        };
+        for (const auto& [a, b] : cases) {
+            CAPTURE(a.sizes());
+            CAPTURE(b.sizes());
+            const Tensor got = matmul(a, b);
+            Tensor want;
+            {
+                CpuBackendGuard g("reference");
+                want = matmul(a, b);
+            }
+            CHECK(got.sizes() == want.sizes());
+            check_values(got, want.to_vector<double>(), tolerance(dt));
+        }
+    }
+}
