@@ -87,11 +87,13 @@ void run_map(Op op, const TensorArg& out, const typename ArgOf<In>::type&... in)
     if (n == 0) return;
     if (out.is_contiguous() && (in.is_contiguous() && ...)) {
         const bool aligned = aligned_to(out.data, sizeof(Out) * kVec) && (aligned_to(in.data, sizeof(In) * kVec) && ...);
-        launch(map_contiguous<Op, Out, In...>, grid_for(n, kThreads * kVec), kThreads, 0, current_stream(), op, n,
+        const unsigned threads = threads_for(n, kVec);
+        launch(map_contiguous<Op, Out, In...>, grid_for(n, threads * kVec), threads, 0, current_stream(), op, n,
                aligned, out.ptr<Out>(), static_cast<const In*>(in.data)...);
     } else {
         const TensorArg* args[] = {&out, &in...};
-        launch(map_strided<Op, Out, In...>, grid_for(n, kThreads), kThreads, 0, current_stream(), op, n,
+        const unsigned threads = threads_for(n);
+        launch(map_strided<Op, Out, In...>, grid_for(n, threads), threads, 0, current_stream(), op, n,
                make_offset_calc(args), out.ptr<Out>(), static_cast<const In*>(in.data)...);
     }
 }
@@ -100,7 +102,8 @@ template <class Out, class Op>
 void run_indexed(Op op, const TensorArg& out) {
     const std::int64_t n = out.numel();
     if (n == 0) return;
-    launch(map_indexed<Op, Out>, grid_for(n, kThreads), kThreads, 0, current_stream(), op, n, make_offset_calc(out),
+    const unsigned threads = threads_for(n);
+    launch(map_indexed<Op, Out>, grid_for(n, threads), threads, 0, current_stream(), op, n, make_offset_calc(out),
            out.ptr<Out>());
 }
 

@@ -121,7 +121,8 @@ void CudaBackend::index_select(const TensorArg& out, const TensorArg& in, const 
     if (total == 0) return;
     visit_dtype(in.dtype, "index_select", [&](auto tag) {
         using T = typename decltype(tag)::type;
-        launch(index_select_kernel<T>, grid_for(total, kThreads), kThreads, 0, current_stream(), in.ptr<const T>(),
+        const unsigned threads = threads_for(total);
+        launch(index_select_kernel<T>, grid_for(total, threads), threads, 0, current_stream(), in.ptr<const T>(),
                arg3(in), index.ptr<const std::int64_t>(), index.strides[0], out.ptr<T>(), arg3(out), index.sizes[0],
                in.sizes[2], total);
     });
@@ -134,7 +135,8 @@ void CudaBackend::index_add(const TensorArg& self, const TensorArg& index, const
     visit_dtype(self.dtype, "index_add", [&](auto tag) {
         using T = typename decltype(tag)::type;
         using W = std::conditional_t<std::is_floating_point_v<T>, T, std::conditional_t<std::is_same_v<T, bool>, bool, std::int64_t>>;
-        launch(index_add_kernel<T, W>, grid_for(total, kThreads), kThreads, 0, current_stream(), self.ptr<T>(),
+        const unsigned threads = threads_for(total);
+        launch(index_add_kernel<T, W>, grid_for(total, threads), threads, 0, current_stream(), self.ptr<T>(),
                arg3(self), index.ptr<const std::int64_t>(), index.strides[0], src.ptr<const T>(), arg3(src),
                alpha.to<W>(), index.sizes[0], src.sizes[2], total);
     });
@@ -147,7 +149,8 @@ void CudaBackend::gather(const TensorArg& out, const TensorArg& in, const Tensor
     const TensorArg* args[] = {&index, &out, &in};
     visit_dtype(in.dtype, "gather", [&](auto tag) {
         using T = typename decltype(tag)::type;
-        launch(gather_kernel<T>, grid_for(total, kThreads), kThreads, 0, current_stream(), make_offset_calc(args),
+        const unsigned threads = threads_for(total);
+        launch(gather_kernel<T>, grid_for(total, threads), threads, 0, current_stream(), make_offset_calc(args),
                dim_info(index, in, dim), index.ptr<const std::int64_t>(), out.ptr<T>(), in.ptr<const T>(), total);
     });
 }
@@ -160,7 +163,8 @@ void CudaBackend::scatter(const TensorArg& self, const TensorArg& index, const T
     const TensorArg* args[] = {&index, &src, &self};
     visit_dtype(self.dtype, "scatter", [&](auto tag) {
         using T = typename decltype(tag)::type;
-        launch(scatter_kernel<T>, grid_for(total, kThreads), kThreads, 0, current_stream(), make_offset_calc(args),
+        const unsigned threads = threads_for(total);
+        launch(scatter_kernel<T>, grid_for(total, threads), threads, 0, current_stream(), make_offset_calc(args),
                dim_info(index, self, dim), index.ptr<const std::int64_t>(), src.ptr<const T>(), self.ptr<T>(),
                accumulate, total);
     });

@@ -58,6 +58,16 @@ constexpr int kThreads = 256;
 // paying for blocks that would only run one after another.
 unsigned grid_for(std::int64_t n, std::int64_t per_block);
 
+// Threads per block for a grid-stride loop over n items, `per_thread` items
+// a thread per trip: kThreads, or fewer (a multiple of 32) when n is small,
+// so that a launch over a few elements does not start idle threads — the
+// emulator runs every thread, and a GPU schedules every warp.
+inline unsigned threads_for(std::int64_t n, std::int64_t per_thread = 1) {
+    const std::int64_t needed = (n + per_thread - 1) / per_thread;
+    const std::int64_t warps = (needed + 31) / 32;
+    return static_cast<unsigned>(warps >= kThreads / 32 ? kThreads : (warps < 1 ? 32 : warps * 32));
+}
+
 // Threads for one block reducing `n` values: a power of two in [32, max_threads].
 inline unsigned reduce_threads(std::int64_t n, unsigned max_threads = kThreads) {
     unsigned t = 32;

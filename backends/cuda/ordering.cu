@@ -87,7 +87,8 @@ void sort_rows(const TensorArg& values, const TensorArg& indices, const TensorAr
     if (rows * n == 0 || k == 0) return;
     visit_dtype(in.dtype, op, [&](auto tag) {
         using T = typename decltype(tag)::type;
-        launch(rank_sort_kernel<T>, grid_for(rows * n, kThreads), kThreads, 0, current_stream(), in.ptr<const T>(),
+        const unsigned threads = threads_for(rows * n);
+        launch(rank_sort_kernel<T>, grid_for(rows * n, threads), threads, 0, current_stream(), in.ptr<const T>(),
                values.ptr<T>(), indices.ptr<std::int64_t>(), rows, n, k, descending);
     });
 }

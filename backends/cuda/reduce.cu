@@ -1,7 +1,8 @@
 // Reductions: one block per output element (grid-stride over outputs). The
 // block's threads stride over the output's reduced elements — in's row-major
 // elements [o * n, (o + 1) * n), addressed through in's strides — and then
-// combine their partial results with warp shuffles and shared memory.
+// combine their partial results with warp shuffles and shared memory. Short
+// reductions (32 elements or fewer) take a thread per output instead.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -79,11 +80,34 @@ __global__ void reduce_kernel(Load load, Combine combine, Acc init, bool has_ini
     }
 }
 
+// Short reductions (n <= kSerialMax) give each output a thread instead of a
+// block: a block would be mostly idle threads and shuffle steps.
+constexpr std::int64_t kSerialMax = 32;
+
+template <class T, class Acc, class Out, class Load, class Combine>
+__global__ void reduce_serial_kernel(Load load, Combine combine, Acc init, bool has_init, OffsetCalc<1> in_calc,
+                                     OffsetCalc<1> out_calc, const T* in, Out* out, std::int64_t n_out,
+                                     std::int64_t n) {
+    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+    for (std::int64_t o = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < n_out; o += stride) {
+        Acc acc = has_init ? init : load(in[in_calc.offset(o * n)]);
+        for (std::int64_t r = has_init ? 0 : 1; r < n; ++r) acc = combine(acc, load(in[in_calc.offset(o * n + r)]));
+        out[out_calc.offset(o)] = static_cast<Out>(acc);
+    }
+}
+
 template <class T, class Acc, class Out, class Load, class Combine>
 void run_reduce(Load load, Combine combine, Acc init, bool has_init, const TensorArg& out, const TensorArg& in,
                 std::int64_t n) {
     const std::int64_t n_out = out.numel();
     if (n_out == 0) return;
+    if (n <= kSerialMax) {
+        const unsigned threads = threads_for(n_out);
+        launch(reduce_serial_kernel<T, Acc, Out, Load, Combine>, grid_for(n_out, threads), threads, 0,
+               current_stream(), load, combine, init, has_init, make_offset_calc(in), make_offset_calc(out),
+               in.ptr<const T>(), out.ptr<Out>(), n_out, n);
+        return;
+    }
     launch(reduce_kernel<T, Acc, Out, Load, Combine>, grid_for(n_out, 1), reduce_threads(n), 0, current_stream(),
            load, combine, init, has_init, make_offset_calc(in), make_offset_calc(out), in.ptr<const T>(),
            out.ptr<Out>(), n_out, n);
@@ -112,6 +136,24 @@ __global__ void var_kernel(OffsetCalc<1> in_calc, OffsetCalc<1> out_calc, const 
         m2 = block_reduce(m2, Add{}, scratch, blockDim.x);
         const double divisor = static_cast<double>(n) - correction;
         if (threadIdx.x == 0) out[out_calc.offset(o)] = static_cast<T>(m2 / (divisor > 0 ? divisor : 0.0));
+    }
+}
+
+template <class T>
+__global__ void var_serial_kernel(OffsetCalc<1> in_calc, OffsetCalc<1> out_calc, const T* in, T* out,
+                                  std::int64_t n_out, std::int64_t n, double correction) {
+    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+    for (std::int64_t o = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < n_out; o += stride) {
+        double sum = 0;
+        for (std::int64_t r = 0; r < n; ++r) sum += static_cast<double>(in[in_calc.offset(o * n + r)]);
+        const double mean = sum / static_cast<double>(n);
+        double m2 = 0;
+        for (std::int64_t r = 0; r < n; ++r) {
+            const double dev = static_cast<double>(in[in_calc.offset(o * n + r)]) - mean;
+            m2 += dev * dev;
+        }
+        const double divisor = static_cast<double>(n) - correction;
+        out[out_calc.offset(o)] = static_cast<T>(m2 / (divisor > 0 ? divisor : 0.0));
     }
 }
 
@@ -163,6 +205,20 @@ __global__ void arg_reduce_kernel(Combine combine, OffsetCalc<1> in_calc, Offset
     }
 }
 
+template <class T, class S, class Combine>
+__global__ void arg_reduce_serial_kernel(Combine combine, OffsetCalc<1> in_calc, OffsetCalc<1> values_calc,
+                                         OffsetCalc<1> indices_calc, const T* in, T* values, std::int64_t* indices,
+                                         std::int64_t n_out, std::int64_t n) {
+    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+    for (std::int64_t o = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; o < n_out; o += stride) {
+        ValueIndex<S> best{static_cast<S>(in[in_calc.offset(o * n)]), 0};
+        for (std::int64_t r = 1; r < n; ++r)
+            best = combine(best, ValueIndex<S>{static_cast<S>(in[in_calc.offset(o * n + r)]), r});
+        values[values_calc.offset(o)] = static_cast<T>(best.value);
+        indices[indices_calc.offset(o)] = best.index;
+    }
+}
+
 // Shuffles move 4- and 8-byte values; bools travel as ints.
 template <class T>
 using Wide = std::conditional_t<std::is_same_v<T, bool>, int, T>;
@@ -194,6 +250,12 @@ void CudaBackend::reduce_var(const TensorArg& out, const TensorArg& in, double c
         using T = typename decltype(tag)::type;
         const std::int64_t n_out = out.numel(), n = reduced_count(out, in);
         if (n_out == 0) return;
+        if (n <= kSerialMax) {
+            const unsigned threads = threads_for(n_out);
+            launch(var_serial_kernel<T>, grid_for(n_out, threads), threads, 0, current_stream(), make_offset_calc(in),
+                   make_offset_calc(out), in.ptr<const T>(), out.ptr<T>(), n_out, n, correction);
+            return;
+        }
         launch(var_kernel<T>, grid_for(n_out, 1), reduce_threads(n), 0, current_stream(), make_offset_calc(in),
                make_offset_calc(out), in.ptr<const T>(), out.ptr<T>(), n_out, n, correction);
     });
@@ -208,8 +270,17 @@ void CudaBackend::reduce_with_index(ReduceOp op, const TensorArg& values, const 
         PESO_CHECK(n > 0 || n_out == 0, IndexError, "cuda {}: empty reduction", op_name(op));
         if (n_out == 0) return;
         auto run = [&](auto combine) {
-            launch(arg_reduce_kernel<T, Wide<T>, decltype(combine)>, grid_for(n_out, 1), reduce_threads(n), 0,
-                   current_stream(), combine, make_offset_calc(in), make_offset_calc(values), make_offset_calc(indices),
+            using Combine = decltype(combine);
+            if (n <= kSerialMax) {
+                const unsigned threads = threads_for(n_out);
+                launch(arg_reduce_serial_kernel<T, Wide<T>, Combine>, grid_for(n_out, threads), threads, 0,
+                       current_stream(), combine, make_offset_calc(in), make_offset_calc(values),
+                       make_offset_calc(indices), in.ptr<const T>(), values.ptr<T>(), indices.ptr<std::int64_t>(),
+                       n_out, n);
+                return;
+            }
+            launch(arg_reduce_kernel<T, Wide<T>, Combine>, grid_for(n_out, 1), reduce_threads(n), 0, current_stream(),
+                   combine, make_offset_calc(in), make_offset_calc(values), make_offset_calc(indices),
                    in.ptr<const T>(), values.ptr<T>(), indices.ptr<std::int64_t>(), n_out, n);
         };
         if (op == ReduceOp::max) run(Best<true>{});

@@ -13,7 +13,7 @@
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/emu/thread_order.h"
 #include "peso.h"
-#include "tests/support/backend_op_cases.h"
+#include "tests/support/device_conformance.h"
 
 using namespace peso;
 
@@ -22,38 +22,6 @@ namespace {
 using namespace peso::testing;
 
 const Device kCuda = Device::cuda(0);
-
-std::vector<Tensor> run_case(const OpCase& op, std::uint64_t seed, Layout layout, Size size, Device device) {
-    Generator gen(seed);
-    Ctx ctx{gen, layout, size, device};
-    std::vector<Tensor> out = op.run(ctx);
-    for (Tensor& t : out) {
-        CHECK_MESSAGE(t.device() == device, op.name, ": an output is on ", t.device().str());
-        t = t.to(Device::cpu());
-    }
-    return out;
-}
-
-void compare(const OpCase& op, std::uint64_t seed, Layout layout, Size size) {
-    const auto cuda = run_case(op, seed, layout, size, kCuda);
-    std::vector<Tensor> ref;
-    {
-        CpuBackendGuard g("reference");
-        ref = run_case(op, seed, layout, size, Device::cpu());
-    }
-    REQUIRE(cuda.size() == ref.size());
-    for (std::size_t k = 0; k < cuda.size(); ++k) {
-        INFO(op.name, " output ", k, " seed ", seed, " layout ", layout_name(layout), " shape ", ref[k].sizes().str());
-        REQUIRE(cuda[k].sizes() == ref[k].sizes());
-        REQUIRE(cuda[k].dtype() == ref[k].dtype());
-        const bool close = allclose(cuda[k], ref[k], op.rtol, op.atol, /*equal_nan=*/true);
-        if (!close) {
-            const Tensor diff = abs(sub(cuda[k].to(DType::f64), ref[k].to(DType::f64)));
-            INFO("max abs difference ", amax(diff).item<double>());
-            CHECK(close);
-        }
-    }
-}
 
 }  // namespace
 
@@ -76,12 +44,12 @@ TEST_CASE("cuda: conformance with the reference backend on every op, layout and 
     for (const OpCase& op : all_cases()) {
         try {
             for (Layout layout : kAllLayouts) {
-                compare(op, 7919 + static_cast<std::uint64_t>(layout), layout, {1, 6});
+                compare_with_reference(op, kCuda, 7919 + static_cast<std::uint64_t>(layout), layout, {1, 6});
                 ++compared;
             }
-            if (op.empty_ok) compare(op, 99, Layout::contiguous, {0, 3});
+            if (op.empty_ok) compare_with_reference(op, kCuda, 99, Layout::contiguous, {0, 3});
             // Big enough for grid-stride loops, several chunks per reduction row and partial warps.
-            if (op.large) compare(op, 123, Layout::strided, {9, 14});
+            if (op.large) compare_with_reference(op, kCuda, 123, Layout::strided, {9, 14});
         } catch (const std::exception& e) {
             FAIL_CHECK(op.name, " threw: ", std::string(e.what()));
         }
@@ -96,7 +64,7 @@ TEST_CASE("cuda: kernels give the same results in every thread order") {
             if (op.name != name) continue;
             for (auto order : cuda::emu::all_thread_orders) {
                 cuda::emu::ThreadOrderGuard guard(order, 11);
-                compare(op, 5, Layout::transposed, {20, 40});
+                compare_with_reference(op, kCuda, 5, Layout::transposed, {20, 40});
             }
         }
     }

@@ -254,4 +254,44 @@ inline std::vector<GradCase> cases() {
     return cs;
 }
 
+// fn with its inputs copied to `device` and its outputs copied back: the
+// copies are part of the graph, so forward and backward both run on `device`
+// while gradcheck perturbs cpu inputs.
+inline autograd::GradcheckFn on_device(autograd::GradcheckFn fn, Device device) {
+    return [fn = std::move(fn), device](const TL& x) -> TL {
+        TL moved;
+        for (const Tensor& t : x) moved.push_back(t.defined() ? t.to(device) : t);
+        TL out = fn(moved);
+        for (Tensor& o : out) {
+            if (!o.defined()) continue;
+            PESO_CHECK(o.device() == device, DeviceError, "on_device: an output is on {}, expected {}", o.device(),
+                       device);
+            o = o.to(Device::cpu());
+        }
+        return out;
+    };
+}
+
+// The gradient of sum(fn's outputs * fixed random weights) with respect to
+// the case's inputs that require grad (zeros where one does not reach them).
+inline TL analytic_gradient(const GradCase& c, const autograd::GradcheckFn& fn, std::uint64_t seed) {
+    Inputs in(seed);
+    const TL x = c.make(in);
+    TL wrt;
+    for (const Tensor& t : x)
+        if (t.requires_grad()) wrt.push_back(t);
+    const TL outs = fn(x);
+    Generator gen(seed + 1);
+    TL roots, grads;
+    for (const Tensor& o : outs) {
+        if (!o.requires_grad()) continue;
+        roots.push_back(o);
+        grads.push_back(randn(o.sizes(), TensorOptions(o.dtype()), &gen));
+    }
+    TL g = autograd::grad(roots, wrt, grads, std::nullopt, false, true);
+    for (std::size_t i = 0; i < g.size(); ++i)
+        if (!g[i].defined()) g[i] = zeros(wrt[i].sizes(), DType::f64);
+    return g;
+}
+
 }  // namespace peso::testing

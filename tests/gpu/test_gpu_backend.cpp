@@ -1,0 +1,114 @@
+// The CUDA backend on a real GPU (nvcc's build, registered as "cuda"): the
+// backend conformance cases and the gradcheck cases on cuda:0 against the cpu
+// reference backend, and a short GPT training run. These tests need peso
+// built with nvcc (PESO_WITH_CUDA) and a GPU; anywhere else they pass after
+// saying why they skipped. (tests/cuda runs the same cases on the emulator,
+// everywhere.)
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+
+#include "models/gpt.h"
+#include "nn/optim/adam.h"
+#include "peso.h"
+#include "tests/support/device_conformance.h"
+#include "tests/support/gradcheck_cases.h"
+
+using namespace peso;
+using namespace peso::testing;
+
+namespace {
+
+const Device kGpu = Device::cuda(0);
+
+// Empty when cuda:0 is a real GPU run by nvcc's backend.
+std::string why_no_gpu() {
+    if (!cuda_backend_compiled()) return "peso was built without nvcc's CUDA backend";
+    try {
+        const Backend& b = backend_for(kGpu);
+        if (b.name() != "cuda") return "cuda:0 runs on the '" + std::string(b.name()) + "' backend, not a GPU";
+    } catch (const DeviceError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+#define PESO_REQUIRE_GPU()                                          \
+    if (const std::string why = why_no_gpu(); !why.empty()) {       \
+        MESSAGE("skipped, no GPU: ", why);                          \
+        return;                                                     \
+    }
+
+}  // namespace
+
+TEST_CASE("gpu: conformance with the reference backend on every op, layout and size") {
+    PESO_REQUIRE_GPU();
+    for (const OpCase& op : all_cases()) {
+        try {
+            for (Layout layout : kAllLayouts)
+                for (std::uint64_t seed = 1; seed <= 3; ++seed)
+                    compare_with_reference(op, kGpu, seed * 7919 + static_cast<std::uint64_t>(layout), layout, {1, 6});
+            if (op.empty_ok) compare_with_reference(op, kGpu, 99, Layout::contiguous, {0, 3});
+            if (op.large) compare_with_reference(op, kGpu, 123, Layout::strided, {30, 40});
+        } catch (const std::exception& e) {
+            FAIL_CHECK(op.name, " threw: ", std::string(e.what()));
+        }
+    }
+}
+
+TEST_CASE("gpu: gradcheck of every differentiable op") {
+    PESO_REQUIRE_GPU();
+    const auto all = cases();
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        const GradCase& c = all[k];
+        CAPTURE(c.op);
+        try {
+            const auto fn = on_device(c.fn, kGpu);
+            Inputs in(1000 + k);
+            const auto r = autograd::gradcheck(fn, c.make(in), c.opts);
+            CHECK_MESSAGE(r.ok, r.report);
+            TL ref;
+            {
+                CpuBackendGuard g("reference");
+                ref = analytic_gradient(c, c.fn, 1000 + k);
+            }
+            const TL got = analytic_gradient(c, fn, 1000 + k);
+            REQUIRE(got.size() == ref.size());
+            // A GPU's double transcendental functions may differ from glibc's in the last bits.
+            for (std::size_t i = 0; i < got.size(); ++i) CHECK(allclose(got[i], ref[i], 1e-8, 1e-10));
+        } catch (const std::exception& e) {
+            FAIL_CHECK(c.op, " threw: ", std::string(e.what()));
+        }
+    }
+}
+
+TEST_CASE("gpu: a small GPT trains on cuda:0") {
+    PESO_REQUIRE_GPU();
+    models::GptConfig c;
+    c.n_layer = 2;
+    c.n_head = 4;
+    c.n_embd = 64;
+    c.block_size = 32;
+    c.vocab_size = 50;
+    Generator gen(1);
+    models::Gpt model(c, &gen);
+    model.to(kGpu);
+    const Tensor data = randint(0, c.vocab_size, {4, 33}, TensorOptions(DType::i64), &gen).to(kGpu);
+    const Tensor x = data.narrow(1, 0, 32), y = data.narrow(1, 1, 32);
+    nn::optim::AdamW opt(model.optimizer_groups(0.1), {});
+    opt.set_lr(3e-3);
+    float first = 0, last = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int step = 0; step < 100; ++step) {
+        const auto out = model.forward(x, y);
+        opt.zero_grad();
+        out.loss.backward();
+        opt.step();
+        last = out.loss.item<float>();
+        if (step == 0) first = last;
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    MESSAGE("gpu GPT: loss ", first, " -> ", last, " in 100 steps, ", ms / 100, " ms/step");
+    CHECK(last < 0.5f * first);
+}
