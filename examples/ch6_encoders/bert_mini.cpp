@@ -31,7 +31,7 @@ namespace {
 struct Settings {
     std::string data = PESO_EXAMPLES_DATA;
     std::int64_t batch = 32;
-    double lr = 1e-3;
+    double lr = 2e-3;
     std::int64_t warmup = 100;
     std::int64_t tag_steps = 400;
     int threads = 1;
@@ -355,7 +355,7 @@ void run(const ex::ExampleOptions& opts, const Settings& s) {
 int main(int argc, char** argv) {
     Settings s;
     ex::ExampleOptions defaults;
-    defaults.steps = 1500;
+    defaults.steps = 2000;
     return ex::run_example(
         argc, argv,
         {"bert_mini", "pre-train a BERT-mini (masked LM + next sentence), freeze it, fine-tune a tagger head"},
