@@ -36,8 +36,10 @@ int device_count() {
 
 CudaBackend& cuda_backend(int index) {
     static const int count = device_count();
-    PESO_CHECK(count > 0, DeviceError, "device cuda:{}: no CUDA device is available (peso's CUDA backend is built, but the "
-               "driver reports no GPU)", index);
+    PESO_CHECK(count > 0, DeviceError,
+               "device cuda:{}: no CUDA device is available (peso's CUDA backend is built, but the driver "
+               "reports no GPU)",
+               index);
     PESO_CHECK(index >= 0 && index < count, DeviceError, "device cuda:{}: out of range ({} CUDA device{} available)",
                index, count, count == 1 ? "" : "s");
     PESO_CHECK(index < 64, DeviceError, "device cuda:{}: peso supports up to 64 CUDA devices", index);
@@ -52,7 +54,8 @@ Backend& device_backend(int index) { return cuda_backend(index); }
 
 #if PESO_CUDA_EMULATED
 namespace {
-[[maybe_unused]] const bool registered = (register_device_backend(DeviceType::cuda, "cuda-emulated", &device_backend, 1), true);
+[[maybe_unused]] const bool registered =
+    (register_device_backend(DeviceType::cuda, "cuda-emulated", &device_backend, 1), true);
 }  // namespace
 #endif
 

@@ -86,7 +86,8 @@ void run_map(Op op, const TensorArg& out, const typename ArgOf<In>::type&... in)
     const std::int64_t n = out.numel();
     if (n == 0) return;
     if (out.is_contiguous() && (in.is_contiguous() && ...)) {
-        const bool aligned = aligned_to(out.data, sizeof(Out) * kVec) && (aligned_to(in.data, sizeof(In) * kVec) && ...);
+        const bool aligned =
+            aligned_to(out.data, sizeof(Out) * kVec) && (aligned_to(in.data, sizeof(In) * kVec) && ...);
         const unsigned threads = threads_for(n, kVec);
         launch(map_contiguous<Op, Out, In...>, grid_for(n, threads * kVec), threads, 0, current_stream(), op, n,
                aligned, out.ptr<Out>(), static_cast<const In*>(in.data)...);
@@ -121,7 +122,9 @@ struct Constant {
 template <class T>
 struct Arange {
     double start, step;
-    __host__ __device__ T operator()(std::int64_t i) const { return static_cast<T>(start + static_cast<double>(i) * step); }
+    __host__ __device__ T operator()(std::int64_t i) const {
+        return static_cast<T>(start + static_cast<double>(i) * step);
+    }
 };
 
 template <class T>

@@ -134,7 +134,9 @@ void CudaBackend::index_add(const TensorArg& self, const TensorArg& index, const
     if (total == 0) return;
     visit_dtype(self.dtype, "index_add", [&](auto tag) {
         using T = typename decltype(tag)::type;
-        using W = std::conditional_t<std::is_floating_point_v<T>, T, std::conditional_t<std::is_same_v<T, bool>, bool, std::int64_t>>;
+        // alpha * src in T for floats, in int64 for integers (then narrowed), as bools for bools.
+        using Int = std::conditional_t<std::is_same_v<T, bool>, bool, std::int64_t>;
+        using W = std::conditional_t<std::is_floating_point_v<T>, T, Int>;
         const unsigned threads = threads_for(total);
         launch(index_add_kernel<T, W>, grid_for(total, threads), threads, 0, current_stream(), self.ptr<T>(),
                arg3(self), index.ptr<const std::int64_t>(), index.strides[0], src.ptr<const T>(), arg3(src),

@@ -85,11 +85,13 @@ void gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, i
           long long sa, const T* B, int ldb, long long sb, T* C, int ldc, long long sc, int batch) {
     const T one = 1, zero = 0;
     if constexpr (std::is_same_v<T, float>)
-        check_cublas(cublasSgemmStridedBatched(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, batch),
-                     "cublasSgemmStridedBatched");
+        check_cublas(
+            cublasSgemmStridedBatched(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, batch),
+            "cublasSgemmStridedBatched");
     else
-        check_cublas(cublasDgemmStridedBatched(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, batch),
-                     "cublasDgemmStridedBatched");
+        check_cublas(
+            cublasDgemmStridedBatched(h, ta, tb, m, n, k, &one, A, lda, sa, B, ldb, sb, &zero, C, ldc, sc, batch),
+            "cublasDgemmStridedBatched");
 }
 
 constexpr int kTile = 16;
@@ -111,7 +113,8 @@ __global__ void matmul_tiled_kernel(const T* a, std::int64_t a0, std::int64_t a1
         tb[threadIdx.y][threadIdx.x] = bk < k && col < n ? b[batch * b0 + bk * b1 + col * b2] : T(0);
         __syncthreads();
         for (int p = 0; p < kTile; ++p)
-            acc += static_cast<unsigned long long>(ta[threadIdx.y][p]) * static_cast<unsigned long long>(tb[p][threadIdx.x]);
+            acc += static_cast<unsigned long long>(ta[threadIdx.y][p]) *
+                   static_cast<unsigned long long>(tb[p][threadIdx.x]);
         __syncthreads();
     }
     if (row < m && col < n) out[(batch * m + row) * n + col] = static_cast<T>(acc);
@@ -140,11 +143,11 @@ void CudaBackend::matmul(const TensorArg& out, const TensorArg& a, const TensorA
     if (out.dtype == DType::i32 || out.dtype == DType::i64) {
         auto run = [&](auto tag) {
             using T = typename decltype(tag)::type;
-            const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile), static_cast<unsigned>((m + kTile - 1) / kTile),
-                            static_cast<unsigned>(batch));
-            launch(matmul_tiled_kernel<T>, grid, dim3(kTile, kTile), 0, current_stream(), a.ptr<const T>(), a.strides[0],
-                   a.strides[1], a.strides[2], b.ptr<const T>(), b.strides[0], b.strides[1], b.strides[2], out.ptr<T>(),
-                   m, n, k);
+            const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile),
+                            static_cast<unsigned>((m + kTile - 1) / kTile), static_cast<unsigned>(batch));
+            launch(matmul_tiled_kernel<T>, grid, dim3(kTile, kTile), 0, current_stream(), a.ptr<const T>(),
+                   a.strides[0], a.strides[1], a.strides[2], b.ptr<const T>(), b.strides[0], b.strides[1],
+                   b.strides[2], out.ptr<T>(), m, n, k);
         };
         if (out.dtype == DType::i32) run(TypeTag<std::int32_t>{});
         else run(TypeTag<std::int64_t>{});

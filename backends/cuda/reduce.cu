@@ -126,7 +126,8 @@ __global__ void var_kernel(OffsetCalc<1> in_calc, OffsetCalc<1> out_calc, const 
     for (std::int64_t o = blockIdx.x; o < n_out; o += gridDim.x) {
         // Two passes, in double: the mean, then the squared deviations from it.
         double sum = 0;
-        for (std::int64_t r = threadIdx.x; r < n; r += blockDim.x) sum += static_cast<double>(in[in_calc.offset(o * n + r)]);
+        for (std::int64_t r = threadIdx.x; r < n; r += blockDim.x)
+            sum += static_cast<double>(in[in_calc.offset(o * n + r)]);
         const double mean = block_reduce(sum, Add{}, scratch, blockDim.x) / static_cast<double>(n);
         double m2 = 0;
         for (std::int64_t r = threadIdx.x; r < n; r += blockDim.x) {
@@ -236,7 +237,8 @@ void CudaBackend::reduce(ReduceOp op, const TensorArg& out, const TensorArg& in)
             case ReduceOp::prod: return run_reduce<T, Sum, Sum>(Cast<Sum>{}, Multiply{}, Sum(1), true, out, in, n);
             case ReduceOp::max: case ReduceOp::min:
                 PESO_CHECK(n > 0 || out.numel() == 0, IndexError, "cuda {}: empty reduction", op_name(op));
-                if (op == ReduceOp::max) return run_reduce<T, Wide<T>, T>(Cast<Wide<T>>{}, Extreme<true>{}, Wide<T>{}, false, out, in, n);
+                if (op == ReduceOp::max)
+                    return run_reduce<T, Wide<T>, T>(Cast<Wide<T>>{}, Extreme<true>{}, Wide<T>{}, false, out, in, n);
                 return run_reduce<T, Wide<T>, T>(Cast<Wide<T>>{}, Extreme<false>{}, Wide<T>{}, false, out, in, n);
             case ReduceOp::all: return run_reduce<T, int, bool>(NonZero{}, And{}, 1, true, out, in, n);
             case ReduceOp::any: return run_reduce<T, int, bool>(NonZero{}, Or{}, 0, true, out, in, n);

@@ -138,7 +138,10 @@ TEST_CASE("cuda allocator: tensors on cuda allocate through the backend's alloca
     }
     const AllocatorStats after = alloc.stats();
     CHECK(after.requests - before.requests >= 10);
-    CHECK(after.system_allocs - before.system_allocs == 1);  // one small segment serves every step
+    if (cuda::cuda_backend().caching_allocator().caching())
+        CHECK(after.system_allocs - before.system_allocs == 1);  // one small segment serves every step
+    else  // PESO_CUDA_ALLOC=direct
+        CHECK(after.system_allocs - before.system_allocs == after.requests - before.requests);
     CHECK(after.live_blocks == before.live_blocks);
     alloc.empty_cache();
     CHECK(alloc.stats().cached_bytes == 0);

@@ -98,7 +98,8 @@ cublasStatus_t cublasSgemmStridedBatched(cublasHandle_t handle, cublasOperation_
 cublasStatus_t cublasDgemmStridedBatched(cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb,
                                          int m, int n, int k, const double* alpha, const double* A, int lda,
                                          long long int strideA, const double* B, int ldb, long long int strideB,
-                                         const double* beta, double* C, int ldc, long long int strideC, int batchCount) {
+                                         const double* beta, double* C, int ldc, long long int strideC,
+                                         int batchCount) {
     return gemm_strided_batched(handle, transa, transb, m, n, k, alpha, A, lda, strideA, B, ldb, strideB, beta, C, ldc,
                                 strideC, batchCount, cblas_dgemm);
 }
