@@ -30,6 +30,7 @@ struct TrainArgs {
     std::int64_t eval_every = 250, eval_batches = 20, threads = 0;
     double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
     bool bias = true;
+    std::string device = "cpu";
     double max_time = 0;  // seconds; 0 = no limit
     std::uint64_t seed = 1337;
     bool resume = false, quiet = false;
@@ -82,7 +83,7 @@ models::GptConfig make_config(const TrainArgs& a, std::int64_t vocab) {
 
 // Mean loss over `n` batches of a fixed-seed stream: rewound each time, so
 // every evaluation sees the same batches.
-float estimate_loss(models::Gpt& model, nn::data::TokenBatches& batches, std::int64_t n) {
+float estimate_loss(models::Gpt& model, nn::data::TokenBatches& batches, std::int64_t n, Device device) {
     NoGradGuard g;
     const bool was = model.is_training();
     model.eval();
@@ -90,7 +91,7 @@ float estimate_loss(models::Gpt& model, nn::data::TokenBatches& batches, std::in
     double total = 0;
     for (std::int64_t i = 0; i < n; ++i) {
         auto [x, y] = batches.next();
-        total += model.forward(x, y).loss.item<float>();
+        total += model.forward(x.to(device), y.to(device)).loss.item<float>();
     }
     model.train(was);
     return static_cast<float>(total / static_cast<double>(n));
@@ -129,8 +130,11 @@ int run_train(const TrainArgs& a) {
     PESO_CHECK(static_cast<std::int64_t>(val_ids.size()) > config.block_size, ValueError,
                "{}: {} tokens are too few for block size {} (the validation split needs more than a block)", a.data,
                ids.size(), config.block_size);
+    const Device device = Device::parse(a.device);
     manual_seed(a.seed);
     models::Gpt model(config);
+    // Initialized on the CPU (the same weights for a seed on any device), then moved.
+    if (!device.is_cpu()) model.to(device);
     std::unique_ptr<nn::optim::Optimizer> opt;
     if (a.optimizer == "adamw") {
         nn::optim::AdamWOptions o;
@@ -169,8 +173,8 @@ int run_train(const TrainArgs& a) {
     nn::data::TokenBatches train_eval(train_ids, a.batch, config.block_size, nn::data::BatchOrder::random, 4242);
     nn::data::TokenBatches val_eval(val_ids, a.batch, config.block_size, nn::data::BatchOrder::random, 4242);
     auto evaluate = [&](std::int64_t at) {
-        const float tl = estimate_loss(model, train_eval, a.eval_batches);
-        const float vl = estimate_loss(model, val_eval, a.eval_batches);
+        const float tl = estimate_loss(model, train_eval, a.eval_batches, device);
+        const float vl = estimate_loss(model, val_eval, a.eval_batches, device);
         std::fprintf(stderr, "\rstep %lld: train loss %.4f, val loss %.4f%30s\n", static_cast<long long>(at), tl, vl, "");
         std::ofstream(out / "metrics.csv", std::ios::app) << at << ',' << tl << ',' << vl << '\n';
         return vl;
@@ -189,7 +193,7 @@ int run_train(const TrainArgs& a) {
             return 130;
         }
         auto [x, y] = batches.next();
-        const auto res = model.forward(x, y);
+        const auto res = model.forward(x.to(device), y.to(device));
         opt->zero_grad();
         res.loss.backward();
         if (a.grad_clip > 0) nn::clip_grad_norm_(model.parameters(), a.grad_clip);
@@ -253,6 +257,7 @@ Runner add_gpt_train(CLI::App& gpt) {
     cmd->add_option("--batch-order", a->batch_order, "random or sequential")->capture_default_str();
     cmd->add_option("--eval-every", a->eval_every, "steps between train/val evaluations and checkpoints")->capture_default_str();
     cmd->add_option("--eval-batches", a->eval_batches)->capture_default_str();
+    cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
     cmd->add_option("--threads", a->threads, "threads (0: OMP_NUM_THREADS or all cores)")->capture_default_str();
     cmd->add_option("--out", a->out, "checkpoint directory")->capture_default_str();
     cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds; 0: no limit")

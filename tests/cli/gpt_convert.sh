@@ -67,6 +67,13 @@ sed -i 's/"n_layer": 2/"n_layer": 3/' "$T/llmc/config.json"
 bad "config/weights mismatch" 1 "model.safetensors: no tensor 'transformer.h.2" -- "$PESO" gpt export --format llmc --ckpt "$T/llmc" --out "$T/y.bin"
 [ ! -e "$T/x" ] || fail "a failed import left $T/x behind"
 
+# train --device: a bad name, and a CUDA device that this build or machine lacks.
+yes "a tiny corpus for the device flag checks." | head -n 60 >"$T/tiny.txt"
+bad "--device gpu" 1 "bad device string 'gpu'" -- "$PESO" gpt train --data "$T/tiny.txt" --device gpu --out "$T/d"
+if ! command -v nvidia-smi >/dev/null || ! nvidia-smi >/dev/null 2>&1; then
+    bad "--device cuda without a GPU" 1 "cuda" -- "$PESO" gpt train --data "$T/tiny.txt" --device cuda --out "$T/d"
+fi
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)"
     exit 1
