@@ -3,6 +3,7 @@
 // free lists after release, so that a training loop, which asks for the same
 // sizes every step, stops calling the system allocator after its first step.
 #include <cstddef>
+#include <deque>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -13,8 +14,10 @@ namespace peso {
 
 class HostAllocator final : public Allocator {
 public:
-    // Blocks beyond this many cached bytes go back to the system instead.
-    explicit HostAllocator(std::size_t max_cached_bytes = std::size_t{2} << 30);
+    // Blocks beyond this many cached bytes go back to the system instead;
+    // blocks of 32 MiB and up have their own budget, oldest evicted first.
+    explicit HostAllocator(std::size_t max_cached_bytes = std::size_t{2} << 30,
+                           std::size_t max_cached_huge_bytes = std::size_t{256} << 20);
     ~HostAllocator() override;
     void* allocate(std::size_t nbytes) override;
     void deallocate(void* p, std::size_t nbytes) override;
@@ -25,9 +28,14 @@ public:
     static std::size_t round_size(std::size_t nbytes);
 
 private:
+    void evict_huge_for(std::size_t size);  // with mutex_ held
+
     mutable std::mutex mutex_;
     std::unordered_map<std::size_t, std::vector<void*>> free_;
     std::size_t max_cached_bytes_;
+    std::size_t max_cached_huge_bytes_;
+    std::size_t cached_huge_bytes_ = 0;
+    std::deque<void*> huge_order_;  // cached huge blocks, oldest first
     AllocatorStats stats_;
 };
 

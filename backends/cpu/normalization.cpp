@@ -4,6 +4,11 @@
 // vectorizes; sums run in T over short blocks and in double across blocks.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <limits>
 
 #include "backends/cpu/cpu_backend.h"
@@ -106,9 +111,39 @@ template <typename T, typename F> double blocked_sum(const T* __restrict x, std:
     return total;
 }
 
+// Outputs from this size up are written with streaming stores, which skip
+// reading each output line into the cache before overwriting it: a tensor
+// larger than the last-level cache (32 MB here) will not be read back from it.
+constexpr std::int64_t kStreamingBytes = std::int64_t{32} << 20;
+
+// y = (x - mu) * rs * w + b (w, b may be null) with streaming stores where the
+// target has them (AVX-512); a plain loop elsewhere.
+void normalize_row_streaming(float* y, const float* x, const float* w, const float* b, std::int64_t d, float mu,
+                             float rs) {
+    std::int64_t i = 0;
+    auto scalar = [&](std::int64_t j) {
+        float v = (x[j] - mu) * rs;
+        if (w) v *= w[j];
+        if (b) v += b[j];
+        y[j] = v;
+    };
+#if defined(__AVX512F__)
+    // Streaming stores need 64-byte aligned addresses: the head goes one by one.
+    for (; i < d && reinterpret_cast<std::uintptr_t>(y + i) % 64 != 0; ++i) scalar(i);
+    const __m512 vmu = _mm512_set1_ps(mu), vrs = _mm512_set1_ps(rs);
+    for (; i + 16 <= d; i += 16) {
+        __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vmu), vrs);
+        if (w) v = _mm512_mul_ps(v, _mm512_loadu_ps(w + i));
+        if (b) v = _mm512_add_ps(v, _mm512_loadu_ps(b + i));
+        _mm512_stream_ps(y + i, v);
+    }
+#endif
+    for (; i < d; ++i) scalar(i);
+}
+
 template <typename T>
 void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restrict x, const T* __restrict w,
-                    const T* __restrict b, std::int64_t d, double eps, const T* next) {
+                    const T* __restrict b, std::int64_t d, double eps, const T* next, bool streaming) {
     // Two passes: the mean, then the biased variance around it (deviations
     // from the mean rounded to T, whose error is negligible next to the spread).
     const double mean = blocked_sum(x, d, [](T v) { return v; }) / static_cast<double>(d);
@@ -119,6 +154,9 @@ void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restri
     *mean_out = static_cast<T>(mean);
     *rstd_out = static_cast<T>(rstd);
     const T rs = static_cast<T>(rstd);
+    if constexpr (std::is_same_v<T, float>) {
+        if (streaming) return normalize_row_streaming(y, x, w, b, d, mu, rs);
+    }
     if (w && b) {
 #pragma omp simd
         for (std::int64_t i = 0; i < d; ++i) y[i] = (x[i] - mu) * rs * w[i] + b[i];
@@ -156,12 +194,17 @@ void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const T
         const std::int64_t rows = x.sizes[0], d = x.sizes[1];
         const T* w = weight.ptr<T>();
         const T* b = bias.ptr<T>();
+        const bool streaming = rows * d * static_cast<std::int64_t>(sizeof(T)) >= kStreamingBytes;
         cpu::parallel_for(rows, row_grain(d, 8192), [&](std::int64_t lo, std::int64_t hi) {
             for (std::int64_t r = lo; r < hi; ++r) {
                 const T* next = r + 1 < hi ? x.ptr<T>() + (r + 1) * d : nullptr;
                 layer_norm_row(out.ptr<T>() + r * d, mean.ptr<T>() + r * mean.strides[0],
-                               rstd.ptr<T>() + r * rstd.strides[0], x.ptr<T>() + r * d, w, b, d, eps, next);
+                               rstd.ptr<T>() + r * rstd.strides[0], x.ptr<T>() + r * d, w, b, d, eps, next,
+                               streaming);
             }
+#if defined(__AVX512F__)
+            if (streaming) _mm_sfence();  // streaming stores are weakly ordered: publish them before the join
+#endif
         });
     });
 }

@@ -38,13 +38,22 @@ TEST_CASE("host allocator: above 1 MiB sizes round to 64 KiB, and different clas
     a.deallocate(q, 8192);
 }
 
-TEST_CASE("host allocator: huge blocks go back to the system, and the cap bounds the cache") {
-    HostAllocator a;
+TEST_CASE("host allocator: huge blocks have their own budget, oldest evicted first; the cap bounds the cache") {
     const std::size_t huge = std::size_t{64} << 20;
-    void* p = a.allocate(huge);
-    a.deallocate(p, huge);
-    CHECK(a.stats().cached_bytes == 0);
+    HostAllocator a(std::size_t{2} << 30, std::size_t{100} << 20);
+    void* p1 = a.allocate(huge);
+    void* p2 = a.allocate(huge);
+    a.deallocate(p1, huge);
+    CHECK(a.stats().cached_bytes == static_cast<std::int64_t>(huge));
+    a.deallocate(p2, huge);  // 128 MiB would exceed the 100 MiB budget: p1 goes back to the system
+    CHECK(a.stats().cached_bytes == static_cast<std::int64_t>(huge));
     CHECK(a.stats().live_bytes == 0);
+    CHECK(a.allocate(huge) == p2);
+    CHECK(a.stats().cached_bytes == 0);
+    a.deallocate(p2, huge);
+    const std::size_t bigger = std::size_t{128} << 20;  // over the whole budget: never cached
+    a.deallocate(a.allocate(bigger), bigger);
+    CHECK(a.stats().cached_bytes == static_cast<std::int64_t>(huge));  // p2 stays cached
 
     HostAllocator capped(8192);
     void* b1 = capped.allocate(8192);

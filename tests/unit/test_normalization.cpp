@@ -169,6 +169,25 @@ TEST_CASE("cpu softmax agrees with the reference on long rows") {
     check_values(sum, {1, 1, 1, 1}, 1e-5);
 }
 
+TEST_CASE("cpu layer_norm beyond the cache (streaming stores) agrees with the reference") {
+    // 170 x 50301 floats = 34 MB of output: the streaming path, with rows that
+    // start at every alignment (50301 is odd), with and without weight/bias.
+    Generator gen(5);
+    const Tensor x = randn({170, 50301}, {}, &gen) * 3.0 + 1.0;
+    const Tensor w = randn({50301}, {}, &gen), b = randn({50301}, {}, &gen);
+    for (const bool affine : {true, false}) {
+        CAPTURE(affine);
+        const Tensor wt = affine ? w : Tensor(), bt = affine ? b : Tensor();
+        Tensor ref;
+        {
+            CpuBackendGuard guard("reference");
+            ref = std::get<0>(layer_norm(x, {50301}, wt, bt));
+        }
+        const Tensor got = std::get<0>(layer_norm(x, {50301}, wt, bt));
+        CHECK(allclose(got, ref, 1e-5, 1e-5));
+    }
+}
+
 TEST_CASE("layer_norm: hand-computed values, mean and rstd") {
     for (const char* backend : kBackends) {
         CAPTURE(backend);
