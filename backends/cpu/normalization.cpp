@@ -52,6 +52,57 @@ template <typename T> void prefetch_row(const T* next, std::int64_t n) {
     for (std::int64_t i = 0; i < n; i += kLine) __builtin_prefetch(next + i);
 }
 
+// Outputs from this size up are written with streaming stores, which skip
+// reading each output line into the cache before overwriting it: a tensor
+// larger than the last-level cache (32 MB here) will not be read back from it.
+constexpr std::int64_t kStreamingBytes = std::int64_t{32} << 20;
+
+// y[i] = scalar(i) for i in [0, n), as vec(i) (16 lanes at i) with streaming
+// stores where the target has them (AVX-512; their addresses must be 64-byte
+// aligned, so the head goes one by one), scalar(i) elsewhere.
+template <typename Scalar, typename Vector>
+void store_row_streaming(float* y, std::int64_t n, Scalar scalar, Vector vec) {
+    std::int64_t i = 0;
+#if defined(__AVX512F__)
+    for (; i < n && reinterpret_cast<std::uintptr_t>(y + i) % 64 != 0; ++i) y[i] = scalar(i);
+    for (; i + 16 <= n; i += 16) _mm512_stream_ps(y + i, vec(i));
+#else
+    (void)vec;
+#endif
+    for (; i < n; ++i) y[i] = scalar(i);
+}
+
+// Streaming stores are weakly ordered: a thread publishes its own before the
+// parallel region's join.
+inline void fence_streaming_stores() {
+#if defined(__AVX512F__)
+    _mm_sfence();
+#endif
+}
+
+// y = (x - mu) * rs * w + b (w, b may be null), streamed.
+void normalize_row_streaming(float* y, const float* x, const float* w, const float* b, std::int64_t d, float mu,
+                             float rs) {
+    store_row_streaming(
+        y, d,
+        [&](std::int64_t j) {
+            float v = (x[j] - mu) * rs;
+            if (w) v *= w[j];
+            if (b) v += b[j];
+            return v;
+        },
+        [&](std::int64_t j) {
+#if defined(__AVX512F__)
+            __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + j), _mm512_set1_ps(mu)), _mm512_set1_ps(rs));
+            if (w) v = _mm512_mul_ps(v, _mm512_loadu_ps(w + j));
+            if (b) v = _mm512_add_ps(v, _mm512_loadu_ps(b + j));
+            return v;
+#else
+            return j;
+#endif
+        });
+}
+
 // Elements per partial sum of exps: summed in T with vector lanes (short
 // enough to stay accurate in float), the partial sums then added in double.
 constexpr std::int64_t kSumBlock = 1024;
@@ -109,36 +160,6 @@ template <typename T, typename F> double blocked_sum(const T* __restrict x, std:
         total += static_cast<double>(s);
     }
     return total;
-}
-
-// Outputs from this size up are written with streaming stores, which skip
-// reading each output line into the cache before overwriting it: a tensor
-// larger than the last-level cache (32 MB here) will not be read back from it.
-constexpr std::int64_t kStreamingBytes = std::int64_t{32} << 20;
-
-// y = (x - mu) * rs * w + b (w, b may be null) with streaming stores where the
-// target has them (AVX-512); a plain loop elsewhere.
-void normalize_row_streaming(float* y, const float* x, const float* w, const float* b, std::int64_t d, float mu,
-                             float rs) {
-    std::int64_t i = 0;
-    auto scalar = [&](std::int64_t j) {
-        float v = (x[j] - mu) * rs;
-        if (w) v *= w[j];
-        if (b) v += b[j];
-        y[j] = v;
-    };
-#if defined(__AVX512F__)
-    // Streaming stores need 64-byte aligned addresses: the head goes one by one.
-    for (; i < d && reinterpret_cast<std::uintptr_t>(y + i) % 64 != 0; ++i) scalar(i);
-    const __m512 vmu = _mm512_set1_ps(mu), vrs = _mm512_set1_ps(rs);
-    for (; i + 16 <= d; i += 16) {
-        __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), vmu), vrs);
-        if (w) v = _mm512_mul_ps(v, _mm512_loadu_ps(w + i));
-        if (b) v = _mm512_add_ps(v, _mm512_loadu_ps(b + i));
-        _mm512_stream_ps(y + i, v);
-    }
-#endif
-    for (; i < d; ++i) scalar(i);
 }
 
 template <typename T>
@@ -202,9 +223,7 @@ void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const T
                                rstd.ptr<T>() + r * rstd.strides[0], x.ptr<T>() + r * d, w, b, d, eps, next,
                                streaming);
             }
-#if defined(__AVX512F__)
-            if (streaming) _mm_sfence();  // streaming stores are weakly ordered: publish them before the join
-#endif
+            if (streaming) fence_streaming_stores();
         });
     });
 }

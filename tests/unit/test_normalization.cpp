@@ -169,6 +169,22 @@ TEST_CASE("cpu softmax agrees with the reference on long rows") {
     check_values(sum, {1, 1, 1, 1}, 1e-5);
 }
 
+TEST_CASE("cpu softmax and log_softmax beyond the cache agree with the reference") {
+    // 170 x 50301 floats = 34 MB, rows at every alignment.
+    Generator gen(6);
+    const Tensor x = randn({170, 50301}, {}, &gen) * 4.0;
+    for (const bool log : {false, true}) {
+        CAPTURE(log);
+        Tensor ref;
+        {
+            CpuBackendGuard guard("reference");
+            ref = log ? log_softmax(x, 1) : softmax(x, 1);
+        }
+        const Tensor got = log ? log_softmax(x, 1) : softmax(x, 1);
+        CHECK(allclose(got, ref, 1e-5, log ? 1e-5 : 1e-12));
+    }
+}
+
 TEST_CASE("cpu layer_norm beyond the cache (streaming stores) agrees with the reference") {
     // 170 x 50301 floats = 34 MB of output: the streaming path, with rows that
     // start at every alignment (50301 is odd), with and without weight/bias.
