@@ -121,7 +121,8 @@ void bench_generate(int runs) {
         const double dt = bench::now_seconds() - t0;
         rates.push_back(static_cast<double>(out.size() - prompt.size()) / dt);
     }
-    fmt::print("gpt2 124M generate: 16-token prompt + 200 new tokens, batch 1, KV cache: {:.1f} tokens/s (median of {}; "
+    fmt::print("gpt2 124M generate: 16-token prompt + 200 new tokens, batch 1, KV cache: {:.1f} tokens/s "
+               "(median of {}; "
                "peak RSS {:.2f} GB)\n",
                bench::median(rates), runs, peak_rss_gb());
 }

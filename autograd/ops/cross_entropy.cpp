@@ -21,10 +21,12 @@ Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tens
     PESO_CHECK(logits.dim() == 2 && logits.is_floating_point(), ShapeError,
                "cross_entropy_rows: expected floating logits (N, C), got shape {} dtype {}", logits.sizes(),
                logits.dtype());
-    PESO_CHECK(target.dtype() == DType::i64 && valid.dtype() == DType::b8 && target.sizes() == Dims{logits.size(0)} &&
-                   valid.sizes() == target.sizes(),
-               ShapeError, "cross_entropy_rows: logits {} need int64 targets and a bool mask of shape ({}), got {} {} and {} {}",
-               logits.sizes(), logits.size(0), target.dtype(), target.sizes(), valid.dtype(), valid.sizes());
+    PESO_CHECK(target.dtype() == DType::i64 && valid.dtype() == DType::b8, DTypeError,
+               "cross_entropy_rows: expected int64 targets and a bool mask, got {} and {}", target.dtype(),
+               valid.dtype());
+    PESO_CHECK(target.sizes() == Dims{logits.size(0)} && valid.sizes() == target.sizes(), ShapeError,
+               "cross_entropy_rows: logits {} need targets and a mask of shape ({}), got {} and {}", logits.sizes(),
+               logits.size(0), target.sizes(), valid.sizes());
     const Tensor lse = native::logsumexp(logits, {1});
     const Tensor picked = native::gather(logits, 1, target.unsqueeze(1)).squeeze(1);
     Tensor out = native::where(valid, native::sub(lse, picked), 0.0);
@@ -39,7 +41,8 @@ Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tens
                    return {mul(sub(softmax(x, 1), onehot), row_scale(g[0], valid))};
                }
                Tensor grad = native::softmax(x, 1);
-               const Tensor minus_one = native::full({t.size(0), 1}, -1.0, TensorOptions(x.dtype()).device(x.device()));
+               const Tensor minus_one =
+                   native::full({t.size(0), 1}, -1.0, TensorOptions(x.dtype()).device(x.device()));
                native::scatter_add_(grad, 1, t.unsqueeze(1), minus_one);
                native::binary_(BinaryOp::mul, grad, row_scale(g[0], valid));
                return {grad};
