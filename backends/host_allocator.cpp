@@ -48,7 +48,7 @@ void* HostAllocator::allocate(std::size_t nbytes) {
             stats_.cached_bytes -= static_cast<std::int64_t>(size);
             if (size >= kHugeFrom) {
                 cached_huge_bytes_ -= size;
-                huge_order_.erase(std::find(huge_order_.begin(), huge_order_.end(), p));
+                huge_order_.erase(std::find(huge_order_.begin(), huge_order_.end(), std::pair{p, size}));
             }
             return p;
         }
@@ -79,7 +79,7 @@ void HostAllocator::deallocate(void* p, std::size_t nbytes) {
             stats_.cached_bytes += static_cast<std::int64_t>(size);
             if (huge) {
                 cached_huge_bytes_ += size;
-                huge_order_.push_back(p);
+                huge_order_.emplace_back(p, size);
             }
             return;
         }
@@ -90,17 +90,13 @@ void HostAllocator::deallocate(void* p, std::size_t nbytes) {
 void HostAllocator::evict_huge_for(std::size_t size) {
     // Oldest first, until `size` more fits the huge budget (or nothing is left).
     while (cached_huge_bytes_ + size > max_cached_huge_bytes_ && !huge_order_.empty()) {
-        void* old = huge_order_.front();
+        const auto [old, s] = huge_order_.front();
         huge_order_.pop_front();
-        for (auto& [s, blocks] : free_) {
-            const auto it = std::find(blocks.begin(), blocks.end(), old);
-            if (it == blocks.end()) continue;
-            blocks.erase(it);
-            cached_huge_bytes_ -= s;
-            stats_.cached_bytes -= static_cast<std::int64_t>(s);
-            std::free(old);
-            break;
-        }
+        std::vector<void*>& blocks = free_[s];
+        blocks.erase(std::find(blocks.begin(), blocks.end(), old));
+        cached_huge_bytes_ -= s;
+        stats_.cached_bytes -= static_cast<std::int64_t>(s);
+        std::free(old);
     }
 }
 

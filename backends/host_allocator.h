@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "backends/allocator.h"
@@ -35,7 +36,7 @@ private:
     std::size_t max_cached_bytes_;
     std::size_t max_cached_huge_bytes_;
     std::size_t cached_huge_bytes_ = 0;
-    std::deque<void*> huge_order_;  // cached huge blocks, oldest first
+    std::deque<std::pair<void*, std::size_t>> huge_order_;  // cached huge blocks and sizes, oldest first
     AllocatorStats stats_;
 };
 
