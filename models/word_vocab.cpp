@@ -48,15 +48,4 @@ std::string WordVocab::decode(std::span<const std::int64_t> ids) const {
     return text;
 }
 
-Tensor pad_batch(const std::vector<std::vector<std::int64_t>>& seqs, std::int64_t pad, std::int64_t length) {
-    PESO_CHECK(!seqs.empty(), ValueError, "pad_batch: no sequences");
-    std::size_t longest = 0;
-    for (const auto& s : seqs) longest = std::max(longest, s.size());
-    const std::size_t T = length > 0 ? static_cast<std::size_t>(length) : longest;
-    PESO_CHECK(longest <= T, ValueError, "pad_batch: a sequence of {} tokens does not fit in length {}", longest, T);
-    std::vector<std::int64_t> flat(seqs.size() * T, pad);
-    for (std::size_t b = 0; b < seqs.size(); ++b) std::copy(seqs[b].begin(), seqs[b].end(), flat.begin() + b * T);
-    return from_vector(flat, Dims{static_cast<std::int64_t>(seqs.size()), static_cast<std::int64_t>(T)});
-}
-
 }  // namespace peso::models

@@ -43,8 +43,4 @@ private:
     std::unordered_map<std::string, std::int64_t> ids_;
 };
 
-// Sequences as one (B, length) int64 tensor, each padded on the right with
-// `pad`; length 0 means the longest sequence's length.
-Tensor pad_batch(const std::vector<std::vector<std::int64_t>>& seqs, std::int64_t pad, std::int64_t length = 0);
-
 }  // namespace peso::models

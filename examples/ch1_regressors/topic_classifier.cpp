@@ -19,10 +19,6 @@
 #include "nn/serialization/module_io.h"
 #include "peso.h"
 
-#ifndef PESO_EXAMPLES_DATA
-#define PESO_EXAMPLES_DATA "examples/data"
-#endif
-
 using namespace peso;
 namespace ex = peso::examples;
 namespace fs = std::filesystem;

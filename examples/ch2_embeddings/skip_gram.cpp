@@ -22,10 +22,6 @@
 #include "nn/optim/adam.h"
 #include "peso.h"
 
-#ifndef PESO_EXAMPLES_DATA
-#define PESO_EXAMPLES_DATA "examples/data"
-#endif
-
 using namespace peso;
 namespace ex = peso::examples;
 namespace fs = std::filesystem;

@@ -12,6 +12,7 @@
 #include "examples/common/results.h"
 #include "models/decoder_lm.h"
 #include "models/word_vocab.h"
+#include "nn/data/dataloader.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/lr_scheduler.h"
 
@@ -67,8 +68,8 @@ Batch make_batch(const std::vector<Example>& examples, const std::vector<std::in
         in.push_back(examples[static_cast<std::size_t>(r)].input);
         tgt.push_back(examples[static_cast<std::size_t>(r)].target);
     }
-    return {to_device(models::pad_batch(in, WordVocab::kPad), device),
-            to_device(models::pad_batch(tgt, WordVocab::kPad), device)};
+    return {to_device(nn::data::pad_sequences(in, {.pad_value = WordVocab::kPad}).tokens, device),
+            to_device(nn::data::pad_sequences(tgt, {.pad_value = WordVocab::kPad}).tokens, device)};
 }
 
 Batch whole_set(const std::vector<Example>& examples, Device device) {

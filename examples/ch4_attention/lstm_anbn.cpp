@@ -14,6 +14,7 @@
 #include "examples/common/results.h"
 #include "models/hand_lstm.h"
 #include "models/word_vocab.h"
+#include "nn/data/dataloader.h"
 #include "nn/losses.h"
 #include "nn/optim/adam.h"
 
@@ -54,9 +55,9 @@ Batch make_batch(const std::vector<std::int64_t>& ns, Device device) {
         in.push_back(std::move(i));
         tgt.push_back(std::move(t));
     }
-    const Tensor ids = models::pad_batch(in, kPad);
+    const Tensor ids = nn::data::pad_sequences(in, {.pad_value = kPad}).tokens;
     return {to_device(to_dtype(one_hot(ids, kSymbols), kDefaultDType), device),
-            to_device(models::pad_batch(tgt, kPad), device), ns};
+            to_device(nn::data::pad_sequences(tgt, {.pad_value = kPad}).tokens, device), ns};
 }
 
 // Whether each string's predictions are all valid (see the top of the file).

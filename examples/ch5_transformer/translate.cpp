@@ -18,6 +18,7 @@
 #include "examples/common/results.h"
 #include "models/seq2seq_transformer.h"
 #include "models/word_vocab.h"
+#include "nn/data/dataloader.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/lr_scheduler.h"
 
@@ -109,7 +110,7 @@ Batch make_batch(const std::vector<Encoded>& data, const std::vector<std::int64_
         ti.push_back(e.tgt_in);
         to.push_back(e.tgt_out);
     }
-    const auto pad = [&](const auto& v) { return to_device(models::pad_batch(v, WordVocab::kPad), device); };
+    const auto pad = [&](const auto& v) { return to_device(nn::data::pad_sequences(v, {.pad_value = WordVocab::kPad}).tokens, device); };
     return {pad(s), pad(ti), pad(to)};
 }
 
