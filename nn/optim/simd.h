@@ -12,6 +12,7 @@
 // addcmul into a scaled tensor).
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -64,14 +65,7 @@ inline f64x4 root(f64x4 x) {
 
 // a * b + c with one rounding where the CPU has FMA (as PyTorch's kernels
 // built for it), two roundings elsewhere.
-inline float fmadd(float a, float b, float c) {
-#if defined(__FMA__)
-    return std::fma(a, b, c);
-#else
-    return a * b + c;
-#endif
-}
-inline double fmadd(double a, double b, double c) {
+template <std::floating_point T> inline T fmadd(T a, T b, T c) {
 #if defined(__FMA__)
     return std::fma(a, b, c);
 #else
