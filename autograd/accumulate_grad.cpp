@@ -3,6 +3,7 @@
 #include "autograd/autograd_meta.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
+#include "autograd/sole_owner.h"
 #include "tensor/native.h"
 
 namespace peso::autograd {
@@ -17,7 +18,7 @@ namespace {
 // kept as is, anything else (it may be another leaf's gradient too, or a
 // broadcast view) is copied.
 Tensor owned(const Tensor& g) {
-    const bool alone = g.impl_ptr().use_count() == 1 && g.impl().storage.use_count() == 1 && g.is_contiguous();
+    const bool alone = sole_owner(g);
     const Tensor d = g.detach();
     return alone ? d : native::clone(d);
 }

@@ -6,8 +6,11 @@
 
 #include "autograd/accumulate_grad.h"
 #include "autograd/autograd_meta.h"
+#include "autograd/function.h"
 #include "autograd/functions.h"
 #include "autograd/grad_mode.h"
+#include "autograd/sole_owner.h"
+#include "tensor/native.h"
 
 namespace peso::autograd {
 
@@ -106,8 +109,45 @@ private:
         Tensor& slot = buf.at(static_cast<std::size_t>(input_nr));
         if (!slot.defined()) {
             slot = std::move(grad);
+        } else if (create_graph_) {
+            slot = peso::add(slot, grad);
+        } else if (grad.is_same(slot)) {
+            // a lent partial gradient, returned with the backward's share added in place
+        } else if (sole_owner(slot) && slot.dtype() == grad.dtype()) {
+            native::binary_(BinaryOp::add, slot, grad);  // no third buffer of the input's size
+        } else if (sole_owner(grad) && slot.dtype() == grad.dtype()) {
+            native::binary_(BinaryOp::add, grad, slot);
+            slot = std::move(grad);
         } else {
-            slot = create_graph_ ? peso::add(slot, grad) : native::add(slot, grad);
+            slot = native::add(slot, grad);
+        }
+    }
+
+    // Moves out the partial sums of the gradients that `node` produces, for
+    // a backward that asked to add into them (FunctionNode::partial_grad).
+    void lend_partials(Node& node) {
+        auto* fn = dynamic_cast<FunctionNode*>(&node);
+        if (!fn || !fn->accepts_partial_grads() || create_graph_) return;
+        std::vector<Tensor> lent(node.next_edges().size());
+        for (std::size_t i = 0; i < lent.size(); ++i) {
+            const Edge& e = node.next_edges()[i];
+            const auto it = e.fn ? buffers_.find(e.fn.get()) : buffers_.end();
+            if (it == buffers_.end()) continue;
+            Tensor& slot = it->second.at(static_cast<std::size_t>(e.input_nr));
+            if (slot.defined() && sole_owner(slot)) lent[i] = std::move(slot);
+        }
+        fn->lend_partial_grads(std::move(lent));
+    }
+
+    // Puts back what the backward did not return as its gradient.
+    void restore_partials(Node& node, const std::vector<Tensor>& out) {
+        auto* fn = dynamic_cast<FunctionNode*>(&node);
+        if (!fn || !fn->accepts_partial_grads()) return;
+        std::vector<Tensor> lent = fn->take_partial_grads();
+        for (std::size_t i = 0; i < lent.size(); ++i) {
+            if (!lent[i].defined() || (i < out.size() && out[i].is_same(lent[i]))) continue;
+            const Edge& e = node.next_edges()[i];
+            buffers_.at(e.fn.get()).at(static_cast<std::size_t>(e.input_nr)) = std::move(lent[i]);
         }
     }
 
@@ -130,6 +170,7 @@ private:
         {
             const bool previous = grad_enabled();
             set_grad_enabled(create_graph_);
+            lend_partials(node);
             try {
                 out = node.apply(std::move(grads));
             } catch (...) {
@@ -137,6 +178,7 @@ private:
                 throw;
             }
             set_grad_enabled(previous);
+            restore_partials(node, out);
         }
         if (anomaly_enabled()) check_anomaly(node, out);
         if (!retain_graph_) node.release_saved();

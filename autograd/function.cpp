@@ -77,7 +77,7 @@ TensorList FunctionNode::apply(TensorList&& grad_outputs) {
                "trying to backward through the graph a second time (the saved tensors of '{}' were freed after the "
                "first backward); pass retain_graph=true to the first backward if you need to",
                name());
-    const BackwardContext ctx(*this, shared_from_this(), saved_);
+    const BackwardContext ctx(*this, shared_from_this(), saved_, partials_);
     TensorList grads = fn_(ctx, grad_outputs);
     PESO_CHECK(grads.size() == next_edges().size(), Error,
                "internal error: backward of '{}' returned {} gradients for {} inputs", name(), grads.size(),
@@ -116,8 +116,9 @@ void set_history(const Tensor& out, const std::shared_ptr<Node>& node, int outpu
 
 }  // namespace
 
-void record(std::string name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-            std::vector<SavedTensor> saved, BackwardFn backward) {
+std::shared_ptr<FunctionNode> record(std::string name, const std::vector<Tensor>& inputs,
+                                     const std::vector<Tensor>& outputs, std::vector<SavedTensor> saved,
+                                     BackwardFn backward) {
     const std::string_view op = std::string_view(name).substr(0, name.find(" ("));
     PESO_CHECK(is_registered_op(op), Error,
                "internal error: op '{}' records a gradient but is not listed in autograd/op_registry.cpp", name);
@@ -130,6 +131,7 @@ void record(std::string name, const std::vector<Tensor>& inputs, const std::vect
         node->outputs().push_back({out.sizes(), out.dtype(), out.device()});
         if (is_floating(out.dtype())) set_history(out, node, static_cast<int>(i));
     }
+    return node;
 }
 
 void mark_view(const Tensor& view, const Tensor& input) {

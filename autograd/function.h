@@ -21,16 +21,25 @@ using TensorList = std::vector<Tensor>;
 
 class BackwardContext {
 public:
-    BackwardContext(const Node& node, std::shared_ptr<Node> self, const std::vector<SavedTensor>& saved)
-        : node_(node), self_(std::move(self)), saved_(saved) {}
+    BackwardContext(const Node& node, std::shared_ptr<Node> self, const std::vector<SavedTensor>& saved,
+                    const TensorList& partial_grads)
+        : node_(node), self_(std::move(self)), saved_(saved), partial_grads_(partial_grads) {}
     // The i-th saved tensor (throws if modified in place since, or freed).
     Tensor saved(std::size_t i) const { return saved_.at(i).unpack(node_, self_); }
     bool needs_input_grad(std::size_t i) const { return node_.needs_input_grad(i); }
+    // The gradient that input i has gathered so far from its other uses, when
+    // the engine lends it (it owns the only reference and no graph of the
+    // backward is recorded); undefined otherwise. A backward may add its own
+    // contribution into it in place and return it, instead of allocating an
+    // input-sized buffer that the engine would then add: a GPT's tied token
+    // embedding gets its head's and its lookup's gradients in one buffer.
+    Tensor partial_grad(std::size_t i) const { return i < partial_grads_.size() ? partial_grads_[i] : Tensor(); }
 
 private:
     const Node& node_;
     std::shared_ptr<Node> self_;
     const std::vector<SavedTensor>& saved_;
+    const TensorList& partial_grads_;
 };
 
 // grads: one per output (defined). Returns one gradient per input (undefined
@@ -42,10 +51,18 @@ public:
     FunctionNode(std::string name, BackwardFn fn, std::vector<SavedTensor> saved);
     TensorList apply(TensorList&& grad_outputs) override;
     void release_saved() override;
+    // Whether the backward may take partial gradients (see partial_grad).
+    bool accepts_partial_grads() const { return accepts_partials_; }
+    void set_accepts_partial_grads(bool on) { accepts_partials_ = on; }
+    // The engine lends these for the next apply() only (one per input).
+    void lend_partial_grads(TensorList partials) { partials_ = std::move(partials); }
+    TensorList take_partial_grads() { return std::move(partials_); }
 
 private:
     BackwardFn fn_;
     std::vector<SavedTensor> saved_;
+    TensorList partials_;
+    bool accepts_partials_ = false;
     bool released_ = false;
 };
 
@@ -55,8 +72,10 @@ bool should_record(const std::vector<Tensor>& inputs);
 
 // Records a node for `name` whose inputs are `inputs` and whose outputs are
 // `outputs` (floating outputs get requires_grad and this node as grad_fn).
-void record(std::string name, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-            std::vector<SavedTensor> saved, BackwardFn backward);
+// Returns the node, for the few ops that set options on it.
+std::shared_ptr<FunctionNode> record(std::string name, const std::vector<Tensor>& inputs,
+                                     const std::vector<Tensor>& outputs, std::vector<SavedTensor> saved,
+                                     BackwardFn backward);
 
 // Marks `view` (an output of a view op applied to `input`) as a view of
 // input's base, so that in-place ops through it reach the base's history.

@@ -5,13 +5,15 @@
 #include <cstdlib>
 #include <new>
 
+#include <sys/mman.h>
+
 #include "core/error.h"
 
 namespace peso {
 
 namespace {
 constexpr std::size_t kAlignment = 64;
-constexpr std::size_t kSmall = std::size_t{1} << 20;  // below: power-of-two classes
+constexpr std::size_t kSmall = std::size_t{256} << 10;  // below: power-of-two classes
 constexpr std::size_t kLargeGranule = std::size_t{1} << 16;
 // Blocks from this size up ("huge": a GPT's logits and embedding gradient, at
 // vocabulary x width) have a cache budget of their own. A cache only reuses a
@@ -21,6 +23,25 @@ constexpr std::size_t kLargeGranule = std::size_t{1} << 16;
 // faults on every use instead: a (256, 50304) softmax ran 4x slower. The
 // budget keeps the most recently returned few.
 constexpr std::size_t kHugeFrom = std::size_t{32} << 20;
+
+// Blocks above kSmall are mapped and unmapped directly, so that a block the
+// cache lets go of leaves the process's resident memory at once (malloc would
+// keep it in its arena); from 2 MiB they ask for transparent huge pages, so
+// that a new block costs few page faults.
+bool is_large(std::size_t size) { return size > kSmall; }
+
+void* system_allocate(std::size_t size) {
+    if (!is_large(size)) return std::aligned_alloc(kAlignment, size);
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    if (size >= (std::size_t{2} << 20)) madvise(p, size, MADV_HUGEPAGE);
+    return p;
+}
+
+void system_free(void* p, std::size_t size) {
+    if (is_large(size)) munmap(p, size);
+    else std::free(p);
+}
 }  // namespace
 
 HostAllocator::HostAllocator(std::size_t max_cached_bytes, std::size_t max_cached_huge_bytes)
@@ -46,6 +67,7 @@ void* HostAllocator::allocate(std::size_t nbytes) {
             void* p = it->second.back();
             it->second.pop_back();
             stats_.cached_bytes -= static_cast<std::int64_t>(size);
+            if (is_large(size)) cached_large_bytes_ -= size;
             if (size >= kHugeFrom) {
                 cached_huge_bytes_ -= size;
                 huge_order_.erase(std::find(huge_order_.begin(), huge_order_.end(), std::pair{p, size}));
@@ -53,8 +75,10 @@ void* HostAllocator::allocate(std::size_t nbytes) {
             return p;
         }
         ++stats_.system_allocs;
+        peak_live_bytes_ = std::max(peak_live_bytes_, static_cast<std::size_t>(stats_.live_bytes));
+        if (is_large(size)) trim_to_peak();
     }
-    void* p = std::aligned_alloc(kAlignment, size);
+    void* p = system_allocate(size);
     if (p == nullptr) {
         std::lock_guard lock(mutex_);
         --stats_.live_blocks;
@@ -77,6 +101,7 @@ void HostAllocator::deallocate(void* p, std::size_t nbytes) {
             static_cast<std::size_t>(stats_.cached_bytes) + size <= max_cached_bytes_) {
             free_[size].push_back(p);
             stats_.cached_bytes += static_cast<std::int64_t>(size);
+            if (is_large(size)) cached_large_bytes_ += size;
             if (huge) {
                 cached_huge_bytes_ += size;
                 huge_order_.emplace_back(p, size);
@@ -84,7 +109,7 @@ void HostAllocator::deallocate(void* p, std::size_t nbytes) {
             return;
         }
     }
-    std::free(p);
+    system_free(p, size);
 }
 
 void HostAllocator::evict_huge_for(std::size_t size) {
@@ -96,22 +121,50 @@ void HostAllocator::evict_huge_for(std::size_t size) {
         blocks.erase(std::find(blocks.begin(), blocks.end(), old));
         cached_huge_bytes_ -= s;
         stats_.cached_bytes -= static_cast<std::int64_t>(s);
-        std::free(old);
+        cached_large_bytes_ -= s;
+        system_free(old, s);
+    }
+}
+
+void HostAllocator::trim_to_peak() {
+    // A new block that would make live + cached blocks exceed the most memory
+    // ever live evicts cached large blocks, largest first: the cache then never
+    // adds to the process's peak. A training step's largest live moment (a
+    // GPT's optimizer state beside its gradients) thus finds the cache empty,
+    // while ops far below that peak keep all their blocks cached.
+    while (static_cast<std::size_t>(stats_.live_bytes) + cached_large_bytes_ > peak_live_bytes_ &&
+           cached_large_bytes_ > 0) {
+        auto largest = free_.end();
+        for (auto it = free_.begin(); it != free_.end(); ++it)
+            if (is_large(it->first) && !it->second.empty() && (largest == free_.end() || it->first > largest->first))
+                largest = it;
+        const std::size_t s = largest->first;
+        void* old = largest->second.back();
+        largest->second.pop_back();
+        if (s >= kHugeFrom) {
+            huge_order_.erase(std::find(huge_order_.begin(), huge_order_.end(), std::pair{old, s}));
+            cached_huge_bytes_ -= s;
+        }
+        cached_large_bytes_ -= s;
+        stats_.cached_bytes -= static_cast<std::int64_t>(s);
+        system_free(old, s);
     }
 }
 
 AllocatorStats HostAllocator::stats() const {
     std::lock_guard lock(mutex_);
+
     return stats_;
 }
 
 void HostAllocator::empty_cache() {
     std::lock_guard lock(mutex_);
     for (auto& [size, blocks] : free_)
-        for (void* p : blocks) std::free(p);
+        for (void* p : blocks) system_free(p, size);
     free_.clear();
     huge_order_.clear();
     cached_huge_bytes_ = 0;
+    cached_large_bytes_ = 0;
     stats_.cached_bytes = 0;
 }
 

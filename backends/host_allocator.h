@@ -30,12 +30,15 @@ public:
 
 private:
     void evict_huge_for(std::size_t size);  // with mutex_ held
+    void trim_to_peak();                    // with mutex_ held
 
     mutable std::mutex mutex_;
     std::unordered_map<std::size_t, std::vector<void*>> free_;
     std::size_t max_cached_bytes_;
     std::size_t max_cached_huge_bytes_;
     std::size_t cached_huge_bytes_ = 0;
+    std::size_t cached_large_bytes_ = 0;   // cached blocks above 256 KiB (mapped on their own)
+    std::size_t peak_live_bytes_ = 0;      // the most bytes ever live at once
     std::deque<std::pair<void*, std::size_t>> huge_order_;  // cached huge blocks and sizes, oldest first
     AllocatorStats stats_;
 };

@@ -16,10 +16,18 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
     Tensor out = native::embedding(weight, indices);
     if (!should_record({&weight})) return out;
     const Dims shape = weight.sizes();
-    record("embedding", {weight}, {out}, {save(indices)}, [shape](const Ctx& c, const Grads& g) -> Grads {
+    auto node = record("embedding", {weight}, {out}, {save(indices)}, [shape](const Ctx& c, const Grads& g) -> Grads {
         const Tensor idx = c.saved(0).reshape({-1});
-        return {index_add(zeros_of(shape, g[0]), 0, idx, g[0].reshape({idx.numel(), shape[1]}))};
+        const Tensor rows = g[0].reshape({idx.numel(), shape[1]});
+        if (grad_enabled()) return {index_add(zeros_of(shape, g[0]), 0, idx, rows)};  // double backward
+        // The rows go straight into the weight's gradient so far (a tied
+        // output head's) when the engine lends it: no (vocab, C) buffer.
+        Tensor acc = c.partial_grad(0);
+        if (!acc.defined() || acc.dtype() != rows.dtype()) acc = zeros_of(shape, g[0]);
+        native::index_add_(acc, 0, idx, rows);
+        return {acc};
     });
+    node->set_accepts_partial_grads(true);
     return out;
 }
 

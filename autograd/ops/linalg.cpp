@@ -11,12 +11,30 @@ namespace {
 
 Tensor mT(const Tensor& t) { return transpose(t, -2, -1); }
 
+// d b for a (..., M, K) @ b (K, N), b shared by every matrix of a's batch: all
+// of a's rows at once, a^T g as one GEMM over batch * M rows, instead of one
+// (K, N) product per matrix summed afterwards (for a GPT's tied head, a
+// (batch, C, vocab) buffer). When b is a transposed matrix (a Linear's
+// weight.t()), the product is formed as (g^T a)^T so that the weight gets a
+// contiguous gradient of its own layout.
+Tensor shared_rhs_grad(const Tensor& a, bool b_transposed, const Tensor& g) {
+    const Tensor a2 = a.reshape({-1, a.size(-1)});
+    const Tensor g2 = g.reshape({-1, g.size(-1)});
+    return b_transposed ? mT(matmul(mT(g2), a2)) : matmul(mT(a2), g2);
+}
+
+bool is_transposed_matrix(const Tensor& b) { return b.dim() == 2 && !b.is_contiguous() && mT(b).is_contiguous(); }
+
 // d(a @ b): g @ b^T and a^T @ g, reduced over broadcast batch dims.
-BackwardFn matmul_backward(const Dims& sa, const Dims& sb) {
-    return [sa, sb](const Ctx& c, const Grads& g) -> Grads {
+BackwardFn matmul_backward(const Dims& sa, const Dims& sb, bool b_transposed) {
+    return [sa, sb, b_transposed](const Ctx& c, const Grads& g) -> Grads {
         Grads r(2);
         if (c.needs_input_grad(0)) r[0] = sum_to(matmul(g[0], mT(c.saved(1))), sa);
-        if (c.needs_input_grad(1)) r[1] = sum_to(matmul(mT(c.saved(0)), g[0]), sb);
+        if (c.needs_input_grad(1)) {
+            const Tensor a = c.saved(0);
+            r[1] = sb.size() == 2 && a.dim() >= 2 ? shared_rhs_grad(a, b_transposed, g[0])
+                                                  : sum_to(matmul(mT(a), g[0]), sb);
+        }
         return r;
     };
 }
@@ -24,7 +42,7 @@ BackwardFn matmul_backward(const Dims& sa, const Dims& sb) {
 Tensor matmul_nd(const char* name, const Tensor& a, const Tensor& b, Tensor out) {
     if (!should_record({&a, &b})) return out;
     record(name, {a, b}, {out}, {requires_grad(b) ? save(a) : SavedTensor(), requires_grad(a) ? save(b) : SavedTensor()},
-           matmul_backward(a.sizes(), b.sizes()));
+           matmul_backward(a.sizes(), b.sizes(), is_transposed_matrix(b)));
     return out;
 }
 

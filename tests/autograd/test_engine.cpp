@@ -259,3 +259,41 @@ TEST_CASE("no memory growth over 1,000 training steps of a small model") {
     CHECK(alloc.stats().live_blocks <= live_after_warmup);
     CHECK(last < first * 0.5f);
 }
+
+TEST_CASE("a weight tied between a lookup and a head gets both gradients summed in one buffer") {
+    // As a GPT's token embedding and LM head: the head's gradient reaches the
+    // weight first, and the lookup adds its rows into that buffer (lent by the
+    // engine) instead of making a (vocab, C) one of its own. Checked against
+    // the two contributions computed apart, and against create_graph, where
+    // nothing is lent.
+    manual_seed(3);
+    const Tensor w0 = randn({7, 4}, TensorOptions(DType::f64));
+    const Tensor ids = from_vector<std::int64_t>({1, 3, 3, 6, 0, 1}, Dims{2, 3});
+    const Tensor probe = randn({2, 3, 7}, TensorOptions(DType::f64));
+    const auto loss = [&](const Tensor& emb_w, const Tensor& head_w) {
+        const Tensor h = tanh(embedding(emb_w, ids));        // (2, 3, 4)
+        return sum(mul(matmul(h, head_w.t()), probe));        // the head: (2, 3, 7)
+    };
+    Tensor tied = w0.clone().requires_grad_(true);
+    loss(tied, tied).backward();
+    Tensor a = w0.clone().requires_grad_(true), b = w0.clone().requires_grad_(true);
+    loss(a, b).backward();
+    const Tensor want = add(a.grad(), b.grad());
+    CHECK(tied.grad().is_contiguous());
+    CHECK(allclose(tied.grad(), want, 1e-12, 1e-12));
+    Tensor g2 = w0.clone().requires_grad_(true);
+    const auto gs = autograd::grad({loss(g2, g2)}, {g2}, {}, /*retain_graph=*/true, /*create_graph=*/true);
+    CHECK(allclose(gs[0], want, 1e-12, 1e-12));
+}
+
+TEST_CASE("gradients summed in place never write into a tensor someone else holds") {
+    Tensor x = leaf({1, 2, 3}, {3});
+    Tensor kept;
+    Tensor y = mul(x, 2.0);
+    y.register_hook([&](const Tensor& g) { kept = g; return Tensor(); });
+    // x receives y's path and a second one; y's gradient is held by the hook's
+    // copy, so the sum must not be formed inside it.
+    sum(add(y, mul(x, x))).backward();
+    CHECK(vals(kept) == std::vector<double>{1, 1, 1});
+    CHECK(vals(x.grad()) == std::vector<double>{4, 6, 8});  // 2 + 2x
+}
