@@ -93,7 +93,9 @@ __global__ void layer_norm_grad_input_kernel(const T* dy, const T* x, const T* m
 // dweight = sum over rows of dy * xhat and dbias = sum of dy: a block takes
 // kGradColumns adjacent columns (consecutive threads read consecutive
 // addresses) and kGradRowLanes interleaved subsets of the rows, whose partial
-// sums meet in shared memory.
+// sums meet in shared memory. The sums run in double: a column adds up every
+// row (thousands, for a GPT's batch), too many for float's 24 bits, and the
+// kernel is bound by memory, not by the adds.
 constexpr int kGradColumns = 32;
 constexpr int kGradRowLanes = kThreads / kGradColumns;
 
@@ -101,16 +103,16 @@ template <class T>
 __global__ void layer_norm_grad_affine_kernel(const T* dy, const T* x, const T* mean, std::int64_t mean_stride,
                                               const T* rstd, std::int64_t rstd_stride, T* dweight, T* dbias,
                                               std::int64_t rows, std::int64_t d) {
-    PESO_SHARED(T[2][kGradRowLanes][kGradColumns], partial);
+    PESO_SHARED(double[2][kGradRowLanes][kGradColumns], partial);
     const unsigned column = threadIdx.x % kGradColumns, lane = threadIdx.x / kGradColumns;
     for (std::int64_t tile = blockIdx.x; tile * kGradColumns < d; tile += gridDim.x) {
         const std::int64_t col = tile * kGradColumns + column;
-        T sum_w = 0, sum_b = 0;
+        double sum_w = 0, sum_b = 0;
         if (col < d) {
             for (std::int64_t r = lane; r < rows; r += kGradRowLanes) {
                 const T g = dy[r * d + col];
-                sum_w += g * ((x[r * d + col] - mean[r * mean_stride]) * rstd[r * rstd_stride]);
-                sum_b += g;
+                sum_w += static_cast<double>(g * ((x[r * d + col] - mean[r * mean_stride]) * rstd[r * rstd_stride]));
+                sum_b += static_cast<double>(g);
             }
         }
         __syncthreads();  // the previous tile's sums have been read
@@ -122,8 +124,8 @@ __global__ void layer_norm_grad_affine_kernel(const T* dy, const T* x, const T* 
                 sum_w += partial[0][k][column];
                 sum_b += partial[1][k][column];
             }
-            if (dweight != nullptr) dweight[col] = sum_w;
-            if (dbias != nullptr) dbias[col] = sum_b;
+            if (dweight != nullptr) dweight[col] = static_cast<T>(sum_w);
+            if (dbias != nullptr) dbias[col] = static_cast<T>(sum_b);
         }
     }
 }
