@@ -47,8 +47,8 @@ void CpuBackend::cross_entropy(const TensorArg& loss, const TensorArg& lse, cons
                 const double l = row_logsumexp(x, n, r + 1 < hi ? x + n : nullptr);
                 if (lse.data) lse.ptr<T>()[r * lse.strides[0]] = static_cast<T>(l);
                 const bool ok = valid.ptr<bool>()[r * valid.strides[0]];
-                const double picked = ok ? x[target.ptr<std::int64_t>()[r * target.strides[0]]] : l;
-                loss.ptr<T>()[r * loss.strides[0]] = static_cast<T>(l - picked);
+                loss.ptr<T>()[r * loss.strides[0]] =
+                    ok ? static_cast<T>(l - x[target.ptr<std::int64_t>()[r * target.strides[0]]]) : T(0);
             }
         });
     });
