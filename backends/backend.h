@@ -5,8 +5,10 @@
 // to the output's shape with zero strides, dtypes already matched) and only
 // computes. Each method documents the layout it may assume.
 #include <cstdint>
+#include <span>
 #include <string_view>
 
+#include "backends/adam_step.h"
 #include "backends/allocator.h"
 #include "backends/primitives.h"
 #include "backends/tensor_arg.h"
@@ -66,6 +68,32 @@ public:
     // x (N,D); weight/bias (D) or undefined (data == nullptr); mean/rstd (N).
     virtual void layer_norm(const TensorArg& out, const TensorArg& mean, const TensorArg& rstd, const TensorArg& x,
                             const TensorArg& weight, const TensorArg& bias, double eps) = 0;
+    // The gradients of layer_norm from dy (N,D), x (N,D), the mean and rstd (N,
+    // any stride) that layer_norm wrote, and weight (D) or undefined:
+    // dx (N,D), dweight = sum_rows(dy * xhat), dbias = sum_rows(dy) (D); any of
+    // the three may be undefined (not wanted).
+    virtual void layer_norm_backward(const TensorArg& dx, const TensorArg& dweight, const TensorArg& dbias,
+                                     const TensorArg& dy, const TensorArg& x, const TensorArg& mean,
+                                     const TensorArg& rstd, const TensorArg& weight) = 0;
+
+    // ---- fused cross-entropy over the rows of (N,C) logits ------------------
+    // logits contiguous floating; target (N) int64 and valid (N) bool, any
+    // stride; the targets of valid rows lie in [0, C) (checked by the caller),
+    // the others are not read. loss (N) = logsumexp(row) - row[target], 0 on
+    // invalid rows; lse (N) gets each row's logsumexp, or is undefined.
+    virtual void cross_entropy(const TensorArg& loss, const TensorArg& lse, const TensorArg& logits,
+                               const TensorArg& target, const TensorArg& valid) = 0;
+    // dlogits (N,C) contiguous = (exp(row - lse) - one_hot(target)) * grad[r]
+    // on valid rows, 0 on the others; grad (N) any stride (0 when broadcast),
+    // lse (N) as cross_entropy wrote it.
+    virtual void cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
+                                        const TensorArg& target, const TensorArg& valid, const TensorArg& lse) = 0;
+
+    // ---- optimizers ---------------------------------------------------------
+    // Adam/AdamW updates of many parameters in one parallel pass (one launch,
+    // or one fork/join, for all), each rounded in torch.optim's order (see
+    // nn/optim/fused_adam.h).
+    virtual void adam_step(std::span<const AdamTask> tasks) = 0;
 
     // ---- indexing ----------------------------------------------------------
     // in (outer, n, inner), index (k) int64, out (outer, k, inner); contiguous.

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "backends/adam_step.h"
 #include "backends/primitives.h"
 #include "core/scalar.h"
 #include "tensor/generator.h"
@@ -183,6 +184,36 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim);
 // with mean/rstd shaped like x's leading dims.
 std::tuple<Tensor, Tensor, Tensor> layer_norm(const Tensor& x, const Dims& normalized_shape, const Tensor& weight,
                                               const Tensor& bias, double eps = 1e-5);
+// layer_norm's gradients from dy and the forward's x, mean and rstd (shaped like
+// x's leading dims), in one backend pass: (dx, dweight, dbias), each undefined
+// unless wanted (dweight and dbias also when weight / there is no affine part).
+struct LayerNormGradsWanted {
+    bool input = true, weight = true, bias = true;
+};
+std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& dy, const Tensor& x, const Dims& normalized_shape,
+                                                       const Tensor& mean, const Tensor& rstd, const Tensor& weight,
+                                                       LayerNormGradsWanted wanted);
+
+// ---- fused cross-entropy over (N, C) rows (cross_entropy.cpp) ----------------
+// (loss, lse): per-row logsumexp(row) - row[target] (0 where !valid) and each
+// row's logsumexp. target (N) int64; valid (N) bool; targets of valid rows in [0, C).
+std::tuple<Tensor, Tensor> cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tensor& valid);
+// d loss / d logits = (softmax(logits) - one_hot(target)) * grad[r], 0 where !valid.
+Tensor cross_entropy_rows_backward(const Tensor& grad, const Tensor& logits, const Tensor& target, const Tensor& valid,
+                                   const Tensor& lse);
+
+// ---- fused optimizer steps (optimizer_steps.cpp) ------------------------------
+struct AdamStepTensors {
+    Tensor param, grad, exp_avg, exp_avg_sq;
+    AdamScalars scalars;
+};
+// Whether adam_step can take these: contiguous, float32 or float64, one dtype,
+// shape and device.
+bool adam_step_fusable(const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq);
+// The Adam/AdamW updates, one backend call per device; throws ValueError
+// before changing anything unless every task is adam_step_fusable. Bumps the
+// versions of what it writes.
+void adam_step(const std::vector<AdamStepTensors>& tasks);
 
 // ---- indexing (indexing.cpp) ---------------------------------------------------
 Tensor embedding(const Tensor& weight, const Tensor& indices);

@@ -43,14 +43,19 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm(const Tensor& x, const Dims& norma
            {save(x), save(weight), save(std::get<1>(res).reshape(stat_shape)), save(std::get<2>(res).reshape(stat_shape))},
            [=](const Ctx& c, const Grads& g) -> Grads {
                const Tensor xs = c.saved(0), w = c.saved(1);
-               Tensor mu = c.saved(2), rstd = c.saved(3);
-               if (autograd::grad_enabled()) {
-                   // Double backward: the statistics depend on x too, so recompute them differentiably.
-                   mu = mean(xs, norm_dims, true);
-                   const Tensor centered = sub(xs, mu);
-                   rstd = rsqrt(add(mean(mul(centered, centered), norm_dims, true), eps));
+               if (!autograd::grad_enabled()) {
+                   // No graph of this backward: the backend's fused pass, from the saved statistics.
+                   auto [dx, dw, db] = native::layer_norm_backward(
+                       g[0], xs, normalized_shape, c.saved(2), c.saved(3), w,
+                       {c.needs_input_grad(0), has_w && c.needs_input_grad(1), has_b && c.needs_input_grad(2)});
+                   return {dx, dw, db};
                }
-               const Tensor xhat = mul(sub(xs, mu), rstd);
+               // Double backward: the same formula from differentiable ops, the
+               // statistics recomputed (they are functions of x too).
+               const Tensor mu = mean(xs, norm_dims, true);
+               const Tensor centered = sub(xs, mu);
+               const Tensor rstd = rsqrt(add(mean(mul(centered, centered), norm_dims, true), eps));
+               const Tensor xhat = mul(centered, rstd);
                Grads r(3);
                const Tensor gxhat = has_w ? mul(g[0], w) : g[0];
                if (c.needs_input_grad(0)) {

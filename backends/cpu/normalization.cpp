@@ -1,11 +1,13 @@
-// CPU softmax and layer_norm over contiguous rows: parallel over rows, each
-// row in a few vectorized passes that stay in cache (max, exp-and-sum, scale;
-// mean, variance, normalize). float exp comes from vec_math.h so the exp pass
+// CPU softmax, layer_norm and its backward over contiguous rows: parallel over
+// rows, each row in a few vectorized passes that stay in cache (max,
+// exp-and-sum, scale; mean, variance, normalize; the two gradient sums, dx). float exp comes from vec_math.h so the exp pass
 // vectorizes; sums run in T over short blocks and in double across blocks.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
+#include <vector>
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
@@ -13,44 +15,18 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/parallel.h"
-#include "backends/cpu/reducers.h"
-#include "backends/cpu/vec_math.h"
+#include "backends/cpu/row_reductions.h"
 
 namespace peso {
 
 namespace {
 
-// exp that vectorizes for float; double keeps the C library's.
-inline float fast_exp(float x) { return cpu::exp_f32(x); }
-inline double fast_exp(double x) { return std::exp(x); }
-
-// Rows per parallel chunk so that a chunk holds about `work` elements.
-std::int64_t row_grain(std::int64_t n, std::int64_t work) {
-    return std::max<std::int64_t>(1, work / std::max<std::int64_t>(n, 1));
-}
-
-// max that ignores NaN (a NaN reaches every output through the sum anyway),
-// which makes the step a plain vector max.
-template <typename T> struct MaxIgnoringNan {
-    using Acc = T;
-    T init() const { return -std::numeric_limits<T>::infinity(); }
-    T step(T a, T v) const { return v > a ? v : a; }
-    T merge(T a, T b) const { return step(a, b); }
-};
-
-template <typename T> T row_max(const T* x, std::int64_t n) {
-    const MaxIgnoringNan<T> r;
-    return cpu::reduce_run(r, x, 1, n, r.init());
-}
-
-// Asks for the row `next` (or nothing when null) to be brought into cache,
-// one line per 64 bytes: issued before the passes over a row that is already
-// in cache, so the next row's trip from memory overlaps with them.
-template <typename T> void prefetch_row(const T* next, std::int64_t n) {
-    if (!next) return;
-    constexpr std::int64_t kLine = 64 / sizeof(T);
-    for (std::int64_t i = 0; i < n; i += kLine) __builtin_prefetch(next + i);
-}
+using cpu::blocked_sum;
+using cpu::fast_exp;
+using cpu::kSumBlock;
+using cpu::prefetch_row;
+using cpu::row_grain;
+using cpu::row_max;
 
 // Outputs from this size up are written with streaming stores, which skip
 // reading each output line into the cache before overwriting it: a tensor
@@ -103,10 +79,6 @@ void normalize_row_streaming(float* y, const float* x, const float* w, const flo
         });
 }
 
-// Elements per partial sum of exps: summed in T with vector lanes (short
-// enough to stay accurate in float), the partial sums then added in double.
-constexpr std::int64_t kSumBlock = 1024;
-
 // Sum of exp(x[i] - m) over the row; also stores into y each exp (softmax)
 // or each x[i] - m (log_softmax), so that the store happens in this
 // compute-bound pass rather than in a memory-bound one. Meanwhile it
@@ -148,20 +120,6 @@ void softmax_row(T* __restrict y, const T* __restrict x, std::int64_t n, bool lo
     for (std::int64_t i = 0; i < n; ++i) y[i] *= scale;
 }
 
-// sum over the row of f(x[i]), in blocks summed in T with vector lanes and
-// then added in double.
-template <typename T, typename F> double blocked_sum(const T* __restrict x, std::int64_t n, F f) {
-    double total = 0;
-    for (std::int64_t b = 0; b < n; b += kSumBlock) {
-        const std::int64_t w = std::min(kSumBlock, n - b);
-        T s = 0;
-#pragma omp simd reduction(+ : s)
-        for (std::int64_t i = b; i < b + w; ++i) s += f(x[i]);
-        total += static_cast<double>(s);
-    }
-    return total;
-}
-
 template <typename T>
 void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restrict x, const T* __restrict w,
                     const T* __restrict b, std::int64_t d, double eps, const T* next, bool streaming) {
@@ -191,6 +149,57 @@ void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restri
 #pragma omp simd
         for (std::int64_t i = 0; i < d; ++i) y[i] = (x[i] - mu) * rs;
     }
+}
+
+
+// The row sums layer_norm's backward needs, g = dy * w (dy without weight):
+// sum(g) and sum(g * xhat), in blocks summed in T and added in double.
+template <bool HasW, typename T>
+std::pair<double, double> layer_norm_grad_sums(const T* __restrict dy, const T* __restrict x, const T* __restrict w,
+                                               std::int64_t d, T mu, T rs) {
+    double sum_g = 0, sum_gx = 0;
+    for (std::int64_t b = 0; b < d; b += kSumBlock) {
+        const std::int64_t e = std::min(d, b + kSumBlock);
+        T sg = 0, sgx = 0;
+#pragma omp simd reduction(+ : sg, sgx)
+        for (std::int64_t i = b; i < e; ++i) {
+            const T g = HasW ? dy[i] * w[i] : dy[i];
+            sg += g;
+            sgx += g * ((x[i] - mu) * rs);
+        }
+        sum_g += static_cast<double>(sg);
+        sum_gx += static_cast<double>(sgx);
+    }
+    return {sum_g, sum_gx};
+}
+
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)).
+template <bool HasW, typename T>
+void layer_norm_grad_input_row(T* __restrict dx, const T* __restrict dy, const T* __restrict x,
+                               const T* __restrict w, std::int64_t d, T mu, T rs, T m1, T m2) {
+#pragma omp simd
+    for (std::int64_t i = 0; i < d; ++i) {
+        const T g = HasW ? dy[i] * w[i] : dy[i];
+        dx[i] = rs * (g - m1 - ((x[i] - mu) * rs) * m2);
+    }
+}
+
+// This row's share of dweight (dy * xhat) and dbias (dy), added in double.
+template <typename T>
+void layer_norm_grad_affine_row(double* __restrict dw, double* __restrict db, const T* __restrict dy,
+                                const T* __restrict x, std::int64_t d, T mu, T rs) {
+#pragma omp simd
+    for (std::int64_t i = 0; i < d; ++i) {
+        dw[i] += static_cast<double>(dy[i] * ((x[i] - mu) * rs));
+        db[i] += static_cast<double>(dy[i]);
+    }
+}
+
+// Rows go to a fixed number of chunks, set by the size alone, each with its
+// own dweight/dbias partial sums, added in chunk order: the result does not
+// depend on the number of threads.
+std::int64_t grad_chunks(std::int64_t rows, std::int64_t d) {
+    return std::clamp<std::int64_t>(rows * d / cpu::kParallelGrain, 1, std::min<std::int64_t>(rows, 64));
 }
 
 }  // namespace
@@ -225,6 +234,48 @@ void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const T
             }
             if (streaming) fence_streaming_stores();
         });
+    });
+}
+
+void CpuBackend::layer_norm_backward(const TensorArg& dx, const TensorArg& dweight, const TensorArg& dbias,
+                                     const TensorArg& dy, const TensorArg& x, const TensorArg& mean,
+                                     const TensorArg& rstd, const TensorArg& weight) {
+    visit_floating(x.dtype, "layer_norm_backward", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const std::int64_t rows = x.sizes[0], d = x.sizes[1];
+        const bool affine = dweight.data || dbias.data;
+        const std::int64_t chunks = grad_chunks(rows, d);
+        std::vector<double> partial(affine ? static_cast<std::size_t>(2 * chunks * d) : 0, 0.0);
+        const T* w = weight.ptr<T>();
+        auto row = [&](std::int64_t r, double* dw, double* db) {
+            const T* xr = x.ptr<T>() + r * d;
+            const T* gr = dy.ptr<T>() + r * d;
+            const T mu = mean.ptr<T>()[r * mean.strides[0]], rs = rstd.ptr<T>()[r * rstd.strides[0]];
+            if (affine) layer_norm_grad_affine_row(dw, db, gr, xr, d, mu, rs);
+            if (!dx.data) return;
+            const auto [sum_g, sum_gx] =
+                w ? layer_norm_grad_sums<true>(gr, xr, w, d, mu, rs) : layer_norm_grad_sums<false>(gr, xr, w, d, mu, rs);
+            const T m1 = static_cast<T>(sum_g / static_cast<double>(d)), m2 = static_cast<T>(sum_gx / static_cast<double>(d));
+            T* out = dx.ptr<T>() + r * d;
+            if (w) layer_norm_grad_input_row<true>(out, gr, xr, w, d, mu, rs, m1, m2);
+            else layer_norm_grad_input_row<false>(out, gr, xr, w, d, mu, rs, m1, m2);
+        };
+        cpu::parallel_for(chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+            for (std::int64_t c = c0; c < c1; ++c) {
+                double* dw = affine ? partial.data() + 2 * c * d : nullptr;
+                for (std::int64_t r = c * rows / chunks; r < (c + 1) * rows / chunks; ++r) row(r, dw, dw ? dw + d : nullptr);
+            }
+        });
+        if (!affine) return;
+        for (std::int64_t i = 0; i < d; ++i) {
+            double sw = 0, sb = 0;
+            for (std::int64_t c = 0; c < chunks; ++c) {
+                sw += partial[static_cast<std::size_t>(2 * c * d + i)];
+                sb += partial[static_cast<std::size_t>((2 * c + 1) * d + i)];
+            }
+            if (dweight.data) dweight.ptr<T>()[i] = static_cast<T>(sw);
+            if (dbias.data) dbias.ptr<T>()[i] = static_cast<T>(sb);
+        }
     });
 }
 

@@ -51,4 +51,16 @@ __device__ T block_reduce(T value, Combine combine, T* scratch, unsigned valid) 
     return scratch[0];
 }
 
+// The combiners the row kernels reduce with.
+struct Sum {
+    template <class T>
+    __device__ T operator()(T a, T b) const { return a + b; }
+};
+// NaN-propagating max: a NaN in the row makes every output NaN, as the
+// reference's sum does.
+struct MaxNan {
+    template <class T>
+    __device__ T operator()(T a, T b) const { return a != a ? a : (b != b ? b : (b > a ? b : a)); }
+};
+
 PESO_CUDA_NAMESPACE_END

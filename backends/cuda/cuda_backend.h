@@ -43,6 +43,14 @@ public:
     void softmax(const TensorArg& out, const TensorArg& in, bool log) override;
     void layer_norm(const TensorArg& out, const TensorArg& mean, const TensorArg& rstd, const TensorArg& x,
                     const TensorArg& weight, const TensorArg& bias, double eps) override;
+    void layer_norm_backward(const TensorArg& dx, const TensorArg& dweight, const TensorArg& dbias,
+                             const TensorArg& dy, const TensorArg& x, const TensorArg& mean, const TensorArg& rstd,
+                             const TensorArg& weight) override;
+    void cross_entropy(const TensorArg& loss, const TensorArg& lse, const TensorArg& logits, const TensorArg& target,
+                       const TensorArg& valid) override;
+    void cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
+                                const TensorArg& target, const TensorArg& valid, const TensorArg& lse) override;
+    void adam_step(std::span<const AdamTask> tasks) override;
 
     void index_select(const TensorArg& out, const TensorArg& in, const TensorArg& index) override;
     void index_add(const TensorArg& self, const TensorArg& index, const TensorArg& src, Scalar alpha) override;

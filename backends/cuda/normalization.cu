@@ -1,5 +1,6 @@
-// softmax / log_softmax and layer_norm over the last dim of contiguous rows:
-// one block per row, the row's statistics through block reductions.
+// softmax / log_softmax, layer_norm and its backward over the last dim of
+// contiguous rows: one block per row, the row's statistics through block
+// reductions; layer_norm's dweight/dbias by column tiles.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -14,17 +15,6 @@
 PESO_CUDA_NAMESPACE_BEGIN
 
 namespace {
-
-struct Sum {
-    template <class T>
-    __device__ T operator()(T a, T b) const { return a + b; }
-};
-// NaN-propagating max: a NaN in the row makes every output NaN, as the
-// reference's sum does.
-struct MaxNan {
-    template <class T>
-    __device__ T operator()(T a, T b) const { return a != a ? a : (b != b ? b : (b > a ? b : a)); }
-};
 
 template <class T>
 __global__ void softmax_kernel(const T* in, T* out, std::int64_t rows, std::int64_t n, bool log) {
@@ -73,6 +63,73 @@ __global__ void layer_norm_kernel(const T* x, const T* weight, const T* bias, T*
     }
 }
 
+// dx of layer_norm, one block per row: the row's sum(g) and sum(g * xhat)
+// (g = dy * weight) through two block reductions, then
+// dx = rstd * (g - mean(g) - xhat * mean(g * xhat)).
+template <class T>
+__global__ void layer_norm_grad_input_kernel(const T* dy, const T* x, const T* mean, std::int64_t mean_stride,
+                                             const T* rstd, std::int64_t rstd_stride, const T* weight, T* dx,
+                                             std::int64_t rows, std::int64_t d) {
+    PESO_SHARED(T[32], scratch);
+    for (std::int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
+        const T* xr = x + row * d;
+        const T* gr = dy + row * d;
+        const T mu = mean[row * mean_stride], rs = rstd[row * rstd_stride];
+        T sum_g = 0, sum_gx = 0;
+        for (std::int64_t i = threadIdx.x; i < d; i += blockDim.x) {
+            const T g = weight != nullptr ? gr[i] * weight[i] : gr[i];
+            sum_g += g;
+            sum_gx += g * ((xr[i] - mu) * rs);
+        }
+        const T m1 = block_reduce(sum_g, Sum{}, scratch, blockDim.x) / static_cast<T>(d);
+        const T m2 = block_reduce(sum_gx, Sum{}, scratch, blockDim.x) / static_cast<T>(d);
+        for (std::int64_t i = threadIdx.x; i < d; i += blockDim.x) {
+            const T g = weight != nullptr ? gr[i] * weight[i] : gr[i];
+            dx[row * d + i] = rs * (g - m1 - ((xr[i] - mu) * rs) * m2);
+        }
+    }
+}
+
+// dweight = sum over rows of dy * xhat and dbias = sum of dy: a block takes
+// kGradColumns adjacent columns (consecutive threads read consecutive
+// addresses) and kGradRowLanes interleaved subsets of the rows, whose partial
+// sums meet in shared memory. The sums run in double: a column adds up every
+// row (thousands, for a GPT's batch), too many for float's 24 bits, and the
+// kernel is bound by memory, not by the adds.
+constexpr int kGradColumns = 32;
+constexpr int kGradRowLanes = kThreads / kGradColumns;
+
+template <class T>
+__global__ void layer_norm_grad_affine_kernel(const T* dy, const T* x, const T* mean, std::int64_t mean_stride,
+                                              const T* rstd, std::int64_t rstd_stride, T* dweight, T* dbias,
+                                              std::int64_t rows, std::int64_t d) {
+    PESO_SHARED(double[2][kGradRowLanes][kGradColumns], partial);
+    const unsigned column = threadIdx.x % kGradColumns, lane = threadIdx.x / kGradColumns;
+    for (std::int64_t tile = blockIdx.x; tile * kGradColumns < d; tile += gridDim.x) {
+        const std::int64_t col = tile * kGradColumns + column;
+        double sum_w = 0, sum_b = 0;
+        if (col < d) {
+            for (std::int64_t r = lane; r < rows; r += kGradRowLanes) {
+                const T g = dy[r * d + col];
+                sum_w += static_cast<double>(g * ((x[r * d + col] - mean[r * mean_stride]) * rstd[r * rstd_stride]));
+                sum_b += static_cast<double>(g);
+            }
+        }
+        __syncthreads();  // the previous tile's sums have been read
+        partial[0][lane][column] = sum_w;
+        partial[1][lane][column] = sum_b;
+        __syncthreads();
+        if (lane == 0 && col < d) {
+            for (int k = 1; k < kGradRowLanes; ++k) {
+                sum_w += partial[0][k][column];
+                sum_b += partial[1][k][column];
+            }
+            if (dweight != nullptr) dweight[col] = static_cast<T>(sum_w);
+            if (dbias != nullptr) dbias[col] = static_cast<T>(sum_b);
+        }
+    }
+}
+
 }  // namespace
 
 void CudaBackend::softmax(const TensorArg& out, const TensorArg& in, bool log) {
@@ -96,6 +153,25 @@ void CudaBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const 
         launch(layer_norm_kernel<T>, grid_for(rows, 1), reduce_threads(d), 0, current_stream(), x.ptr<const T>(),
                weight.ptr<const T>(), bias.ptr<const T>(), out.ptr<T>(), mean.ptr<T>(), mean.strides[0], rstd.ptr<T>(),
                rstd.strides[0], rows, d, eps);
+    });
+}
+
+void CudaBackend::layer_norm_backward(const TensorArg& dx, const TensorArg& dweight, const TensorArg& dbias,
+                                      const TensorArg& dy, const TensorArg& x, const TensorArg& mean,
+                                      const TensorArg& rstd, const TensorArg& weight) {
+    const DeviceGuard guard(device_);
+    visit_floating(x.dtype, "layer_norm_backward", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const std::int64_t rows = x.sizes[0], d = x.sizes[1];
+        if (rows == 0 || d == 0) return;
+        if (dx.data != nullptr)
+            launch(layer_norm_grad_input_kernel<T>, grid_for(rows, 1), reduce_threads(d), 0, current_stream(),
+                   dy.ptr<const T>(), x.ptr<const T>(), mean.ptr<const T>(), mean.strides[0], rstd.ptr<const T>(),
+                   rstd.strides[0], weight.ptr<const T>(), dx.ptr<T>(), rows, d);
+        if (dweight.data != nullptr || dbias.data != nullptr)
+            launch(layer_norm_grad_affine_kernel<T>, grid_for(d, kGradColumns), kThreads, 0, current_stream(),
+                   dy.ptr<const T>(), x.ptr<const T>(), mean.ptr<const T>(), mean.strides[0], rstd.ptr<const T>(),
+                   rstd.strides[0], dweight.ptr<T>(), dbias.ptr<T>(), rows, d);
     });
 }
 

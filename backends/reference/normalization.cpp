@@ -1,7 +1,8 @@
-// Reference softmax and layer_norm: one row at a time, in double.
+// Reference softmax, layer_norm and its backward: one row at a time, in double.
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "backends/reference/reference_backend.h"
 
@@ -51,6 +52,41 @@ void ReferenceBackend::layer_norm(const TensorArg& out, const TensorArg& mean, c
             }
             mean.ptr<T>()[r * mean.strides[0]] = static_cast<T>(mu);
             rstd.ptr<T>()[r * rstd.strides[0]] = static_cast<T>(rs);
+        }
+    });
+}
+
+void ReferenceBackend::layer_norm_backward(const TensorArg& dx, const TensorArg& dweight, const TensorArg& dbias,
+                                           const TensorArg& dy, const TensorArg& x, const TensorArg& mean,
+                                           const TensorArg& rstd, const TensorArg& weight) {
+    visit_floating(x.dtype, "layer_norm_backward", [&](auto tag) {
+        using T = typename decltype(tag)::type;
+        const std::int64_t rows = x.sizes[0], d = x.sizes[1];
+        const T* w = weight.ptr<T>();
+        std::vector<double> dw(static_cast<std::size_t>(d), 0.0), db(static_cast<std::size_t>(d), 0.0);
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const T* xr = x.ptr<T>() + r * d;
+            const T* gr = dy.ptr<T>() + r * d;
+            const double mu = mean.ptr<T>()[r * mean.strides[0]], rs = rstd.ptr<T>()[r * rstd.strides[0]];
+            // dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * w.
+            double sum_g = 0, sum_gx = 0;
+            for (std::int64_t i = 0; i < d; ++i) {
+                const double xhat = (xr[i] - mu) * rs, g = w ? gr[i] * static_cast<double>(w[i]) : gr[i];
+                sum_g += g;
+                sum_gx += g * xhat;
+                dw[i] += gr[i] * xhat;
+                db[i] += gr[i];
+            }
+            if (!dx.data) continue;
+            const double m1 = sum_g / static_cast<double>(d), m2 = sum_gx / static_cast<double>(d);
+            for (std::int64_t i = 0; i < d; ++i) {
+                const double xhat = (xr[i] - mu) * rs, g = w ? gr[i] * static_cast<double>(w[i]) : gr[i];
+                dx.ptr<T>()[r * d + i] = static_cast<T>(rs * (g - m1 - xhat * m2));
+            }
+        }
+        for (std::int64_t i = 0; i < d; ++i) {
+            if (dweight.data) dweight.ptr<T>()[i] = static_cast<T>(dw[i]);
+            if (dbias.data) dbias.ptr<T>()[i] = static_cast<T>(db[i]);
         }
     });
 }

@@ -92,7 +92,7 @@ void Adam::step_group(const ParamGroup& group, std::size_t first) {
             AdamCoefficients::at_step(step, lr, beta1, beta2, eps, weight_decay, decoupled_, maximize);
         Tensor& m = s.tensors["exp_avg"];
         Tensor& v = s.tensors["exp_avg_sq"];
-        if (!amsgrad && grad.device().is_cpu() && !grad.is_contiguous()) grad = native::contiguous(grad);
+        if (!amsgrad && !grad.is_contiguous()) grad = native::contiguous(grad);
         if (!amsgrad && adam_update_fusable(p, grad, m, v, Tensor())) {
             fused.push_back({p, grad, m, v, c});
         } else {

@@ -1,26 +1,20 @@
 #pragma once
-// The Adam/AdamW update of one parameter. On CPU float32/float64 contiguous
-// tensors it is one fused pass over memory (read p, g, m, v; write p, m, v),
-// vectorized and split over OpenMP threads; elsewhere (other devices, amsgrad,
-// non-contiguous parameters) it runs the same formula as tensor ops.
+// The Adam/AdamW update of one parameter. On contiguous float32/float64
+// tensors, on any device, it is one fused pass over memory (read p, g, m, v;
+// write p, m, v): the backend's adam_step primitive (vectorized OpenMP loops on
+// the cpu, one kernel launch on CUDA); elsewhere (amsgrad, non-contiguous
+// parameters) it runs the same formula as tensor ops.
 #include <vector>
 
+#include "backends/adam_step.h"
 #include "tensor/tensor.h"
 
 namespace peso::nn::optim {
 
-// The scalars of one update, computed in double as torch.optim does in Python.
-struct AdamCoefficients {
-    double lr = 1e-3;
-    double beta1 = 0.9;
-    double beta2 = 0.999;
-    double eps = 1e-8;
-    double weight_decay = 0.0;
-    double step_size = 1e-3;              // lr / (1 - beta1^step)
-    double bias_correction2_sqrt = 1.0;   // sqrt(1 - beta2^step)
-    bool decoupled = false;               // AdamW: p *= 1 - lr * weight_decay
-    bool maximize = false;
-
+// The scalars of one update (the backend's AdamScalars: lr, betas, eps,
+// weight_decay, step_size, bias_correction2_sqrt, decoupled, maximize),
+// computed in double as torch.optim does in Python.
+struct AdamCoefficients : AdamScalars {
     // The coefficients of update number `step` (1 for the first).
     static AdamCoefficients at_step(double step, double lr, double beta1, double beta2, double eps,
                                     double weight_decay, bool decoupled, bool maximize);

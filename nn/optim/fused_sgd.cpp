@@ -6,10 +6,12 @@
 
 #include <type_traits>
 
-#include "nn/optim/simd.h"
+#include "backends/cpu/simd.h"
 #include "peso.h"
 
 namespace peso::nn::optim {
+
+namespace simd = cpu::simd;
 
 namespace {
 

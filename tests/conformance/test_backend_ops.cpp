@@ -71,7 +71,8 @@ TEST_CASE("conformance: every backend primitive is exercised by some case") {
         return names;
     }();
     for (const char* needed : {"copy", "fill", "arange", "random", "add", "where", "sum", "var_std", "max_min_dim",
-                               "matmul", "softmax", "layer_norm", "embedding_index_select", "index_add",
+                               "matmul", "softmax", "layer_norm", "layer_norm_backward", "cross_entropy",
+                               "adam_step", "embedding_index_select", "index_add",
                                "gather_scatter", "sort_topk_cumsum"}) {
         CHECK_MESSAGE(covered.count(needed) == 1, "no conformance case for ", needed);
     }

@@ -59,7 +59,8 @@ TEST_CASE("cuda: conformance with the reference backend on every op, layout and 
 
 TEST_CASE("cuda: kernels give the same results in every thread order") {
     // Races between a block's threads show as differences between orders.
-    for (const char* name : {"sum", "max_min_dim", "softmax", "layer_norm", "sort_topk_cumsum", "var_std", "matmul"}) {
+    for (const char* name : {"sum", "max_min_dim", "softmax", "layer_norm", "layer_norm_backward", "cross_entropy", "adam_step",
+                             "sort_topk_cumsum", "var_std", "matmul"}) {
         for (const OpCase& op : all_cases()) {
             if (op.name != name) continue;
             for (auto order : cuda::emu::all_thread_orders) {
@@ -130,3 +131,5 @@ TEST_CASE("cuda: matmul operands in every layout cuBLAS can and cannot take") {
     CHECK(allclose(matmul(ac, bc).to(Device::cpu()), expected, 1e-5, 1e-5));
     cuda::set_allow_tf32(false);
 }
+
+TEST_CASE("cuda: adam_step equals the cpu backend's bit for bit") { check_adam_step_matches_cpu(kCuda); }

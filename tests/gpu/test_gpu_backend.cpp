@@ -57,6 +57,11 @@ TEST_CASE("gpu: conformance with the reference backend on every op, layout and s
     }
 }
 
+TEST_CASE("gpu: adam_step equals the cpu backend's bit for bit") {
+    PESO_REQUIRE_GPU();
+    check_adam_step_matches_cpu(kGpu);
+}
+
 TEST_CASE("gpu: gradcheck of every differentiable op") {
     PESO_REQUIRE_GPU();
     const auto all = cases();

@@ -3,6 +3,7 @@
 // with its run on the emulated CUDA device (tests/cuda): each case builds its
 // inputs through a Ctx — random values in a given memory layout, on a given
 // device — and returns the outputs to compare with the reference backend's.
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -240,6 +241,71 @@ inline std::vector<OpCase> normalization_cases() {
         auto [o2, m2, r2] = layer_norm(x, {s[1], s[2]}, Tensor(), Tensor());
         return outs(o1, m1, r1, o2, m2, r2);
     }, 1e-4, 1e-4});
+    // The fused primitives below also run on fixed shapes whose rows are longer
+    // than a CUDA block (256 threads) and not a multiple of any vector width.
+    cases.push_back({"layer_norm_backward", [](Ctx& c) {
+        std::vector<Tensor> r;
+        for (DType t : {DType::f32, DType::f64}) {
+            const Dims s = c.shape(3);
+            for (const Dims& shape : {s, Dims{3, 523}}) {
+                Dims lead = shape;
+                lead.erase(lead.size() - 1);
+                const Dims norm{shape[shape.size() - 1]};
+                const Tensor x = c.input(shape, t, -3, 5), dy = c.input(shape, t);
+                // Statistics as inputs (not the forward's) so that every backend sees the same ones.
+                const Tensor mean = c.input(lead, t, -1, 1), rstd = c.input(lead, t, 0.5, 2);
+                auto [dx, dw, db] = native::layer_norm_backward(dy, x, norm, mean, rstd, c.input(norm, t), {});
+                auto [dx0, dw0, db0] = native::layer_norm_backward(dy, x, norm, mean, rstd, Tensor(), {});
+                auto [none, dw1, db1] = native::layer_norm_backward(dy, x, norm, mean, rstd, c.input(norm, t),
+                                                                    {.input = false, .weight = true, .bias = false});
+                CHECK((!none.defined() && !dw0.defined() && !db1.defined()));
+                for (const Tensor& out : {dx, dw, db, dx0, db0, dw1}) r.push_back(out);
+            }
+        }
+        return r;
+    }, 1e-4, 1e-5});
+    cases.push_back({"cross_entropy", [](Ctx& c) {
+        std::vector<Tensor> r;
+        for (DType t : {DType::f32, DType::f64}) {
+            Dims s = c.shape(2);
+            if (s[1] == 0) s[0] = 0;  // rows need a class
+            for (const Dims& shape : {s, Dims{4, 1031}}) {
+                const Tensor logits = c.input(shape, t, -8, 8);
+                const Tensor valid = c.input({shape[0]}, DType::b8);
+                // Ignored rows carry ignore_index (-100): the kernels must not read it as a class.
+                const Tensor target = where(valid, c.index(shape[1], {shape[0]}), -100);
+                auto [loss, lse] = native::cross_entropy_rows(logits, target, valid);
+                const Tensor grad = c.input({shape[0]}, t);
+                r.push_back(loss);
+                r.push_back(lse);
+                r.push_back(native::cross_entropy_rows_backward(grad, logits, target, valid, lse));
+            }
+        }
+        return r;
+    }, 1e-5, 1e-6});
+    cases.push_back({"adam_step", [](Ctx& c) {
+        std::vector<native::AdamStepTensors> tasks;
+        int variant = 0;
+        for (DType t : {DType::f32, DType::f64}) {
+            for (const Dims& shape : {c.shape(2), Dims{1031}, c.shape(1)}) {
+                AdamScalars k;  // update number 3 of lr 0.01, betas (0.9, 0.99)
+                k.lr = 0.01, k.beta1 = 0.9, k.beta2 = 0.99, k.eps = 1e-8;
+                k.step_size = 0.01 / (1 - 0.9 * 0.9 * 0.9), k.bias_correction2_sqrt = std::sqrt(1 - 0.99 * 0.99 * 0.99);
+                k.weight_decay = variant % 3 == 0 ? 0.0 : 0.1;  // none, L2, decoupled in turn
+                k.decoupled = variant % 3 == 2;
+                k.maximize = variant % 2 == 1;
+                ++variant;
+                tasks.push_back({c.input(shape, t).contiguous(), c.input(shape, t).contiguous(),
+                                 c.input(shape, t, -0.1, 0.1).contiguous(), c.input(shape, t, 0, 0.05).contiguous(), k});
+            }
+        }
+        native::adam_step(tasks);  // all parameters in one call, as an optimizer makes it
+        native::adam_step(tasks);
+        std::vector<Tensor> r;
+        for (const auto& task : tasks)
+            for (const Tensor& out : {task.param, task.exp_avg, task.exp_avg_sq}) r.push_back(out);
+        return r;
+    }, 1e-5, 1e-6});
     return cases;
 }
 

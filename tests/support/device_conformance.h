@@ -4,6 +4,8 @@
 // device's tests (tests/cuda) and the real GPU's (tests/gpu).
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <utility>
 #include <vector>
 
 #include "peso.h"
@@ -40,6 +42,47 @@ inline void compare_with_reference(const OpCase& op, Device device, std::uint64_
             const Tensor diff = abs(sub(dev[k].to(DType::f64), ref[k].to(DType::f64)));
             INFO("max abs difference ", amax(diff).item<double>());
             CHECK(close);
+        }
+    }
+}
+
+// adam_step on `device` and on the cpu backend from the same tensors: every
+// operation is rounded in the same order on both, so the results must be
+// equal bit for bit (where the CPU has FMA, as the fused loop then uses it;
+// elsewhere the cpu rounds "a * b + c" twice and only closeness is expected).
+inline void check_adam_step_matches_cpu(Device device) {
+    for (DType t : {DType::f32, DType::f64}) {
+        Generator gen(17);
+        std::vector<native::AdamStepTensors> on_cpu, on_device;
+        for (int k = 0; k < 30; ++k) {  // more tasks than one CUDA launch takes
+            const Dims shape{k % 7 == 0 ? 4099 : 37 * k};
+            AdamScalars s;
+            s.lr = 3e-3, s.beta1 = 0.9, s.beta2 = 0.95, s.eps = 1e-8, s.weight_decay = k % 3 == 0 ? 0.0 : 0.1;
+            s.step_size = 3e-3 / (1 - std::pow(0.9, 7)), s.bias_correction2_sqrt = std::sqrt(1 - std::pow(0.95, 7));
+            s.decoupled = k % 3 == 1;
+            s.maximize = k % 5 == 4;
+            native::AdamStepTensors a{randn(shape, TensorOptions(t), &gen), randn(shape, TensorOptions(t), &gen),
+                                      mul(randn(shape, TensorOptions(t), &gen), 0.1),
+                                      mul(rand(shape, TensorOptions(t), &gen), 0.01), s};
+            on_device.push_back({a.param.to(device), a.grad.to(device), a.exp_avg.to(device), a.exp_avg_sq.to(device), s});
+            on_cpu.push_back(a);
+        }
+        for (int step = 0; step < 3; ++step) {
+            native::adam_step(on_cpu);
+            native::adam_step(on_device);
+        }
+        for (std::size_t k = 0; k < on_cpu.size(); ++k) {
+            CAPTURE(k);
+            CAPTURE(t);
+            const auto& a = on_cpu[k];
+            const auto& b = on_device[k];
+            for (auto [x, y] : {std::pair{a.param, b.param}, {a.exp_avg, b.exp_avg}, {a.exp_avg_sq, b.exp_avg_sq}}) {
+#if defined(__FMA__)
+                CHECK(equal(x, y.to(Device::cpu())));
+#else
+                CHECK(allclose(x, y.to(Device::cpu()), 1e-6, 1e-7));
+#endif
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Private helpers of the fused optimizer loops: GCC vector types (+, -, *, /
+// Helpers of the fused optimizer loops (backends/cpu/adam_step.cpp,
+// nn/optim/fused_sgd.cpp): GCC vector types (+, -, *, /
 // compile to SIMD instructions), square root and fused multiply-add on them,
 // and the split of many tensors' elements between OpenMP threads.
 //
@@ -22,7 +23,7 @@
 
 #include "backends/cpu/parallel.h"
 
-namespace peso::nn::optim::simd {
+namespace peso::cpu::simd {
 
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef double f64x4 __attribute__((vector_size(32)));
@@ -124,8 +125,8 @@ template <typename F> void parallel_blocks(const std::vector<std::int64_t>& size
             fn(b.task, b.begin, b.end);
         }
     };
-    if (total < cpu::kParallelGrain) run(0, static_cast<std::int64_t>(blocks.size()));
-    else cpu::parallel_for(static_cast<std::int64_t>(blocks.size()), 1, run);
+    if (total < kParallelGrain) run(0, static_cast<std::int64_t>(blocks.size()));
+    else parallel_for(static_cast<std::int64_t>(blocks.size()), 1, run);
 }
 
-}  // namespace peso::nn::optim::simd
+}  // namespace peso::cpu::simd
