@@ -123,30 +123,32 @@ private:
         }
     }
 
-    // Moves out the partial sums of the gradients that `node` produces, for
-    // a backward that asked to add into them (FunctionNode::partial_grad).
-    void lend_partials(Node& node) {
+    // The node, when its backward asked to add into its inputs' partial
+    // gradients (BackwardContext::partial_grad) and may be lent them now.
+    FunctionNode* partial_grad_taker(Node& node) const {
         auto* fn = dynamic_cast<FunctionNode*>(&node);
-        if (!fn || !fn->accepts_partial_grads() || create_graph_) return;
-        std::vector<Tensor> lent(node.next_edges().size());
+        return fn && fn->accepts_partial_grads() && !create_graph_ ? fn : nullptr;
+    }
+
+    // Moves out the partial sums of the gradients that `fn` produces.
+    void lend_partials(FunctionNode& fn) {
+        std::vector<Tensor> lent(fn.next_edges().size());
         for (std::size_t i = 0; i < lent.size(); ++i) {
-            const Edge& e = node.next_edges()[i];
+            const Edge& e = fn.next_edges()[i];
             const auto it = e.fn ? buffers_.find(e.fn.get()) : buffers_.end();
             if (it == buffers_.end()) continue;
             Tensor& slot = it->second.at(static_cast<std::size_t>(e.input_nr));
             if (slot.defined() && sole_owner(slot)) lent[i] = std::move(slot);
         }
-        fn->lend_partial_grads(std::move(lent));
+        fn.lend_partial_grads(std::move(lent));
     }
 
     // Puts back what the backward did not return as its gradient.
-    void restore_partials(Node& node, const std::vector<Tensor>& out) {
-        auto* fn = dynamic_cast<FunctionNode*>(&node);
-        if (!fn || !fn->accepts_partial_grads()) return;
-        std::vector<Tensor> lent = fn->take_partial_grads();
+    void restore_partials(FunctionNode& fn, const std::vector<Tensor>& out) {
+        std::vector<Tensor> lent = fn.take_partial_grads();
         for (std::size_t i = 0; i < lent.size(); ++i) {
             if (!lent[i].defined() || (i < out.size() && out[i].is_same(lent[i]))) continue;
-            const Edge& e = node.next_edges()[i];
+            const Edge& e = fn.next_edges()[i];
             buffers_.at(e.fn.get()).at(static_cast<std::size_t>(e.input_nr)) = std::move(lent[i]);
         }
     }
@@ -170,7 +172,8 @@ private:
         {
             const bool previous = grad_enabled();
             set_grad_enabled(create_graph_);
-            lend_partials(node);
+            FunctionNode* taker = partial_grad_taker(node);
+            if (taker) lend_partials(*taker);
             try {
                 out = node.apply(std::move(grads));
             } catch (...) {
@@ -178,7 +181,7 @@ private:
                 throw;
             }
             set_grad_enabled(previous);
-            restore_partials(node, out);
+            if (taker) restore_partials(*taker, out);
         }
         if (anomaly_enabled()) check_anomaly(node, out);
         if (!retain_graph_) node.release_saved();

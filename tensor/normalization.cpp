@@ -97,7 +97,8 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_backward(const Tensor& dy, const T
                "layer_norm_backward: dy ({} {}) must match the input ({} {})", dy.sizes(), dy.dtype(), x.sizes(),
                x.dtype());
     PESO_CHECK(mean.numel() == rows && rstd.numel() == rows && mean.dtype() == x.dtype() && rstd.dtype() == x.dtype(),
-               ShapeError, "layer_norm_backward: mean {} {} and rstd {} {} must hold one {} value per row of {} ({} rows)",
+               ShapeError,
+               "layer_norm_backward: mean {} {} and rstd {} {} must hold one {} value per row of {} ({} rows)",
                mean.sizes(), mean.dtype(), rstd.sizes(), rstd.dtype(), x.dtype(), x.sizes(), rows);
     check_affine(weight, "weight", x, normalized_shape);
     for (const Tensor* t : {&dy, &mean, &rstd, &weight})

@@ -1,6 +1,7 @@
 // CPU softmax, layer_norm and its backward over contiguous rows: parallel over
 // rows, each row in a few vectorized passes that stay in cache (max,
-// exp-and-sum, scale; mean, variance, normalize; the two gradient sums, dx). float exp comes from vec_math.h so the exp pass
+// exp-and-sum, scale; mean, variance, normalize; the two gradient sums, dx).
+// float exp comes from vec_math.h so the exp pass
 // vectorizes; sums run in T over short blocks and in double across blocks.
 #include <algorithm>
 #include <cmath>
@@ -151,7 +152,6 @@ void layer_norm_row(T* __restrict y, T* mean_out, T* rstd_out, const T* __restri
     }
 }
 
-
 // The row sums layer_norm's backward needs, g = dy * w (dy without weight):
 // sum(g) and sum(g * xhat), in blocks summed in T and added in double.
 template <bool HasW, typename T>
@@ -253,9 +253,10 @@ void CpuBackend::layer_norm_backward(const TensorArg& dx, const TensorArg& dweig
             const T mu = mean.ptr<T>()[r * mean.strides[0]], rs = rstd.ptr<T>()[r * rstd.strides[0]];
             if (affine) layer_norm_grad_affine_row(dw, db, gr, xr, d, mu, rs);
             if (!dx.data) return;
-            const auto [sum_g, sum_gx] =
-                w ? layer_norm_grad_sums<true>(gr, xr, w, d, mu, rs) : layer_norm_grad_sums<false>(gr, xr, w, d, mu, rs);
-            const T m1 = static_cast<T>(sum_g / static_cast<double>(d)), m2 = static_cast<T>(sum_gx / static_cast<double>(d));
+            const auto [sum_g, sum_gx] = w ? layer_norm_grad_sums<true>(gr, xr, w, d, mu, rs)
+                                           : layer_norm_grad_sums<false>(gr, xr, w, d, mu, rs);
+            const T m1 = static_cast<T>(sum_g / static_cast<double>(d));
+            const T m2 = static_cast<T>(sum_gx / static_cast<double>(d));
             T* out = dx.ptr<T>() + r * d;
             if (w) layer_norm_grad_input_row<true>(out, gr, xr, w, d, mu, rs, m1, m2);
             else layer_norm_grad_input_row<false>(out, gr, xr, w, d, mu, rs, m1, m2);
@@ -263,7 +264,8 @@ void CpuBackend::layer_norm_backward(const TensorArg& dx, const TensorArg& dweig
         cpu::parallel_for(chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
             for (std::int64_t c = c0; c < c1; ++c) {
                 double* dw = affine ? partial.data() + 2 * c * d : nullptr;
-                for (std::int64_t r = c * rows / chunks; r < (c + 1) * rows / chunks; ++r) row(r, dw, dw ? dw + d : nullptr);
+                for (std::int64_t r = c * rows / chunks; r < (c + 1) * rows / chunks; ++r)
+                    row(r, dw, dw ? dw + d : nullptr);
             }
         });
         if (!affine) return;

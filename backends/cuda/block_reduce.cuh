@@ -5,6 +5,9 @@
 // has threads — so no identity element is needed (max over floats has none
 // that survives NaN rules unchanged). blockDim.x must be a multiple of 32, and
 // every thread of the block must call them.
+#include <cstdint>
+#include <limits>
+
 #include "backends/cuda/cuda_compat.h"
 
 PESO_CUDA_NAMESPACE_BEGIN
@@ -62,5 +65,22 @@ struct MaxNan {
     template <class T>
     __device__ T operator()(T a, T b) const { return a != a ? a : (b != b ? b : (b > a ? b : a)); }
 };
+
+// A row's max and the sum of exp(x - max) over it, in every thread of the
+// block (softmax's and cross-entropy's statistics; the shift by the max keeps
+// exp from overflowing). `scratch` as for block_reduce.
+template <class T>
+struct RowExpStats {
+    T max, sum;
+};
+template <class T>
+__device__ RowExpStats<T> block_row_exp_stats(const T* x, std::int64_t n, T* scratch) {
+    T mx = -std::numeric_limits<T>::infinity();
+    for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) mx = MaxNan{}(mx, x[i]);
+    mx = block_reduce(mx, MaxNan{}, scratch, blockDim.x);
+    T sum = 0;
+    for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) sum += std::exp(x[i] - mx);
+    return {mx, block_reduce(sum, Sum{}, scratch, blockDim.x)};
+}
 
 PESO_CUDA_NAMESPACE_END

@@ -3,7 +3,6 @@
 // reductions), the backward writes (exp(x - lse) - one_hot) * g in one pass.
 #include <cmath>
 #include <cstdint>
-#include <limits>
 
 #include "backends/cuda/block_reduce.cuh"
 #include "backends/cuda/cuda_backend.h"
@@ -39,15 +38,9 @@ __global__ void cross_entropy_kernel(const T* logits, T* loss, std::int64_t loss
     PESO_SHARED(T[32], scratch);
     for (std::int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
         const T* x = logits + row * n;
-        // Shifted by the max so that exp cannot overflow.
-        T mx = -std::numeric_limits<T>::infinity();
-        for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) mx = MaxNan{}(mx, x[i]);
-        mx = block_reduce(mx, MaxNan{}, scratch, blockDim.x);
-        T sum = 0;
-        for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) sum += std::exp(x[i] - mx);
-        sum = block_reduce(sum, Sum{}, scratch, blockDim.x);
+        const RowExpStats<T> st = block_row_exp_stats(x, n, scratch);
         if (threadIdx.x == 0) {
-            const T lse = mx + std::log(sum);
+            const T lse = st.max + std::log(st.sum);
             if (v.lse != nullptr) v.lse[row * v.lse_stride] = lse;
             loss[row * loss_stride] = v.valid[row * v.valid_stride] ? lse - x[v.target[row * v.target_stride]] : T(0);
         }

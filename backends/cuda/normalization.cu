@@ -22,14 +22,8 @@ __global__ void softmax_kernel(const T* in, T* out, std::int64_t rows, std::int6
     for (std::int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
         const T* x = in + row * n;
         T* y = out + row * n;
-        // Subtracting the max keeps exp from overflowing; a row of -inf gives
-        // -inf - -inf = NaN, as in PyTorch.
-        T mx = -std::numeric_limits<T>::infinity();
-        for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) mx = MaxNan{}(mx, x[i]);
-        mx = block_reduce(mx, MaxNan{}, scratch, blockDim.x);
-        T sum = 0;
-        for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x) sum += std::exp(x[i] - mx);
-        sum = block_reduce(sum, Sum{}, scratch, blockDim.x);
+        // A row of -inf gives -inf - -inf = NaN, as in PyTorch.
+        const auto [mx, sum] = block_row_exp_stats(x, n, scratch);
         const T log_sum = std::log(sum);
         for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x)
             y[i] = log ? x[i] - mx - log_sum : std::exp(x[i] - mx) / sum;

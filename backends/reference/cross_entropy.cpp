@@ -35,7 +35,8 @@ void ReferenceBackend::cross_entropy(const TensorArg& loss, const TensorArg& lse
             const T* x = logits.ptr<T>() + r * n;
             const double l = row_logsumexp(x, n);
             if (lse.data) lse.ptr<T>()[r * lse.strides[0]] = static_cast<T>(l);
-            loss.ptr<T>()[r * loss.strides[0]] = row_valid(valid, r) ? static_cast<T>(l - x[row_target(target, r)]) : T(0);
+            loss.ptr<T>()[r * loss.strides[0]] =
+                row_valid(valid, r) ? static_cast<T>(l - x[row_target(target, r)]) : T(0);
         }
     });
 }

@@ -296,7 +296,8 @@ inline std::vector<OpCase> normalization_cases() {
                 k.maximize = variant % 2 == 1;
                 ++variant;
                 tasks.push_back({c.input(shape, t).contiguous(), c.input(shape, t).contiguous(),
-                                 c.input(shape, t, -0.1, 0.1).contiguous(), c.input(shape, t, 0, 0.05).contiguous(), k});
+                                 c.input(shape, t, -0.1, 0.1).contiguous(), c.input(shape, t, 0, 0.05).contiguous(),
+                                 k});
             }
         }
         native::adam_step(tasks);  // all parameters in one call, as an optimizer makes it

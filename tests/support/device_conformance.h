@@ -64,7 +64,8 @@ inline void check_adam_step_matches_cpu(Device device) {
             native::AdamStepTensors a{randn(shape, TensorOptions(t), &gen), randn(shape, TensorOptions(t), &gen),
                                       mul(randn(shape, TensorOptions(t), &gen), 0.1),
                                       mul(rand(shape, TensorOptions(t), &gen), 0.01), s};
-            on_device.push_back({a.param.to(device), a.grad.to(device), a.exp_avg.to(device), a.exp_avg_sq.to(device), s});
+            on_device.push_back(
+                {a.param.to(device), a.grad.to(device), a.exp_avg.to(device), a.exp_avg_sq.to(device), s});
             on_cpu.push_back(a);
         }
         for (int step = 0; step < 3; ++step) {
