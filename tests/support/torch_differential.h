@@ -171,7 +171,8 @@ inline Tensor or_zeros(const Tensor& g, const Tensor& like) {
 
 class CaseChecker {
 public:
-    CaseChecker(const json& c, const Fixture& fx, double tol) : c_(c), fx_(fx), tol_(tol) {}
+    CaseChecker(const json& c, const Fixture& fx, Device device, double tol)
+        : c_(c), fx_(fx), device_(device), tol_(tol) {}
     const std::vector<std::string>& problems() const { return problems_; }
 
     void outputs(const TL& outs) {
@@ -181,6 +182,9 @@ public:
         for (std::size_t j = 0; j < outs.size(); ++j) {
             const Dims shape = dims_of(want[j]["s"]);
             const std::string what = fmt::format("out[{}]", j);
+            // to_device's output is on the cpu by design; every other op stays on the inputs' device.
+            const Device device = c_["op"] == "to_device" ? Device::cpu() : device_;
+            if (outs[j].device() != device) fail(fmt::format("{}: on {}, expected {}", what, outs[j].device(), device));
             if (outs[j].sizes() != shape) fail(fmt::format("{}: shape {}, expected {}", what, outs[j].sizes(), shape));
             else if (outs[j].dtype() != dtype_of(want[j]["t"]))
                 fail(fmt::format("{}: dtype {}, expected {}", what, outs[j].dtype(), want[j]["t"].get<std::string>()));
@@ -195,6 +199,7 @@ public:
             const Tensor g = or_zeros(grads[k], leaves[k]);
             const std::string name = fmt::format("{} of leaf {}", what, k);
             if (g.sizes() != leaves[k].sizes()) fail(fmt::format("{}: shape {}, expected {}", name, g.sizes(), leaves[k].sizes()));
+            else if (g.device() != device_) fail(fmt::format("{}: on {}, expected {}", name, g.device(), device_));
             else if (g.dtype() != leaves[k].dtype()) fail(fmt::format("{}: dtype {}, expected {}", name, g.dtype(), leaves[k].dtype()));
             else value(name, g, c_[key][k].get<std::size_t>());
         }
@@ -210,6 +215,7 @@ private:
 
     const json& c_;
     const Fixture& fx_;
+    Device device_;
     double tol_;
     std::vector<std::string> problems_;
 };
@@ -229,7 +235,7 @@ inline TL second_order_weights(const json& c, const Fixture& fx, const TL& leave
 // First order through backward() and .grad(); then through grad(create_graph)
 // and, for twice-differentiable ops, the gradient of sum(g * v).
 inline std::vector<std::string> run_case(const json& c, const Fixture& fx, Device device) {
-    CaseChecker check(c, fx, c.contains("p") ? kTolF32 : kTolF64);
+    CaseChecker check(c, fx, device, c.contains("p") ? kTolF32 : kTolF64);
     try {
         {
             const CaseRun r = forward(c, fx, device);
