@@ -32,8 +32,6 @@ const std::vector<OpInfo>& differentiable_ops() {
         {"index_add", true},
         // joining, ordering
         {"cat", true}, {"tril", true}, {"triu", true}, {"sort", true}, {"topk", true}, {"cumsum", true},
-        // engine-level
-        {"checkpoint", false},
     };
     return ops;
 }
