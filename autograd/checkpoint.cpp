@@ -52,7 +52,10 @@ public:
         : fn_(std::move(fn)), seed_(default_generator().seed()), offset_(default_generator().offset()) {
         // Saved like any op's input: under an enclosing checkpoint they are
         // that segment's placeholders, and in-place changes are reported.
-        for (const Tensor& t : inputs) inputs_.emplace_back(t);
+        for (const Tensor& t : inputs) {
+            inputs_.emplace_back(t);
+            input_requires_grad_.push_back(requires_grad(t));
+        }
     }
 
     std::shared_ptr<PackedTensor> pack() {
@@ -62,20 +65,21 @@ public:
     }
 
     // Runs fn again with grad on and the forward's random state; every
-    // tensor it saves fills the placeholder of the same rank. When the
-    // backward records its own graph (create_graph) they keep their history,
-    // so that the gradient's gradient reaches the inputs; otherwise they are
-    // detached and the recomputed graph is dropped at once.
+    // tensor it saves fills the placeholder of the same rank. The ops must
+    // record (and so save) exactly what they did in the forward, so each
+    // input requires grad as it did then. When the backward records its own
+    // graph (create_graph) the saved tensors keep their history, so that the
+    // gradient's gradient reaches the inputs; otherwise they are detached
+    // and the recomputed graph is dropped at once.
     void recompute() {
         const bool keep_history = grad_enabled();
         if (recomputed_ && (with_history_ || !keep_history)) return;
-        std::vector<Tensor> inputs;
-        for (const SavedTensor& s : inputs_) inputs.push_back(s.unpack("checkpoint"));
         std::vector<Tensor> saved;
         {
+            const std::vector<Tensor> inputs = unpack_inputs();
             const GeneratorStateGuard rng(seed_, offset_);
-            const SavedTensorHooksGuard capture([&saved, keep_history](const Tensor& t) {
-                saved.push_back(keep_history ? t : t.detach());
+            const SavedTensorHooksGuard capture([&saved](const Tensor& t) {
+                saved.push_back(t);
                 return std::shared_ptr<PackedTensor>();
             });
             const EnableGradGuard grad_on;
@@ -86,14 +90,27 @@ public:
                    "checkpointed function must do the same work every time it runs",
                    saved.size(), placeholders_.size());
         for (std::size_t i = 0; i < saved.size(); ++i)
-            if (auto p = placeholders_[i].lock()) p->fill(std::move(saved[i]));
+            if (auto p = placeholders_[i].lock()) p->fill(keep_history ? saved[i] : saved[i].detach());
         recomputed_ = true;
         with_history_ = keep_history;
     }
 
 private:
+    // A saved input that no longer carries its history (an enclosing
+    // checkpoint recomputed it detached) becomes a leaf that requires grad.
+    std::vector<Tensor> unpack_inputs() const {
+        std::vector<Tensor> inputs;
+        for (std::size_t i = 0; i < inputs_.size(); ++i) {
+            Tensor t = inputs_[i].unpack("checkpoint");
+            if (input_requires_grad_[i] && !requires_grad(t)) t = t.detach().requires_grad_(true);
+            inputs.push_back(t);
+        }
+        return inputs;
+    }
+
     CheckpointFn fn_;
     std::vector<SavedTensor> inputs_;
+    std::vector<bool> input_requires_grad_;
     std::uint64_t seed_, offset_;
     std::vector<std::weak_ptr<Placeholder>> placeholders_;
     bool recomputed_ = false;
