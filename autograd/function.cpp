@@ -184,8 +184,12 @@ void rebase_history(const Tensor& self, std::string op, const std::vector<Tensor
     // which passes to the base's old history unchanged.
     BackwardFn copy_slices = [geometry, backward, n_others](const BackwardContext& ctx,
                                                             const TensorList& g) -> TensorList {
-        const Tensor gb = contiguous(g[0]);  // the geometry is that of a contiguous base
-        const Tensor region_grad = gb.as_strided(geometry.sizes, geometry.strides, geometry.offset).clone();
+        // The geometry is that of a contiguous base starting at offset 0 of
+        // the region's storage; the incoming gradient may be a slice of a
+        // larger buffer (cat's backward makes them), so its own offset adds.
+        const Tensor gb = contiguous(g[0]);
+        const Tensor region_grad =
+            gb.as_strided(geometry.sizes, geometry.strides, gb.storage_offset() + geometry.offset).clone();
         TensorList res = backward(ctx, {region_grad});
         TensorList out(n_others + 1);
         if (ctx.needs_input_grad(0)) {

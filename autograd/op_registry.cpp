@@ -112,8 +112,6 @@ const std::vector<OpInfo>& differentiable_ops() {
         {"sort", true, {{"descending", {"false", "true"}}, dim, input}},
         {"topk", true, {{"largest", {"true", "false"}}, {"sorted", {"true", "false"}}, {"k", {"zero", "one", "several", "all"}}, dim, {"input", {"non-contiguous"}}}},
         {"cumsum", true, {dim, input}},
-        // engine-level
-        {"checkpoint", false, {{"inputs", {"all-require-grad", "some-require-grad"}}, {"outputs", {"one", "several"}}}},
     };
     return ops;
 }

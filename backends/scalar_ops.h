@@ -29,11 +29,16 @@ template <UnaryOp OP, typename T> PESO_HD inline auto unary_fn(T x, const UnaryP
     else if constexpr (OP == UnaryOp::sign) return static_cast<T>((T(0) < x) - (x < T(0)));
     else if constexpr (OP == UnaryOp::clamp) {
         if constexpr (is_float_v<T>) {
+            // min(max(x, lo), hi): with lo > hi every element becomes hi, as
+            // PyTorch documents.
             const T lo = static_cast<T>(p.a), hi = static_cast<T>(p.b);
-            return std::isnan(x) ? x : (x < lo ? lo : (x > hi ? hi : x));
+            if (std::isnan(x)) return x;
+            const T above = x < lo ? lo : x;
+            return above > hi ? hi : above;
         } else {
             const double v = static_cast<double>(x);
-            return static_cast<T>(v < p.a ? std::ceil(p.a) : (v > p.b ? std::floor(p.b) : v));
+            const double above = v < p.a ? std::ceil(p.a) : v;
+            return static_cast<T>(above > p.b ? std::floor(p.b) : above);
         }
     }
     else if constexpr (OP == UnaryOp::pow_scalar) {

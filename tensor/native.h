@@ -176,6 +176,14 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor mm(const Tensor& a, const Tensor& b);
 Tensor bmm(const Tensor& a, const Tensor& b);
 Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands);
+// The explicit form of an einsum equation for these operands: one letter per
+// dim of each operand (repeats kept; the dims "..." covers get letters of
+// their own) and the output's letters. einsum's backward works on this form.
+struct EinsumLabels {
+    std::vector<std::string> inputs;
+    std::string output;
+};
+EinsumLabels einsum_labels(std::string_view equation, const std::vector<Tensor>& operands);
 
 // ---- normalization (normalization.cpp) ---------------------------------------
 Tensor softmax(const Tensor& x, std::int64_t dim);

@@ -141,9 +141,11 @@ Tensor pow(const Tensor& x, Scalar exponent) {
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
     return unary_op("clamp", x, native::clamp(x, lo, hi), true, false, [lo, hi](const Ctx& c, const Grads& g) -> Grads {
         const Tensor xs = c.saved(0);
+        // The gradient passes where lo <= x <= hi; with lo > hi nowhere.
         Tensor outside = native::zeros_like(xs).to(DType::b8);
         if (lo) outside = native::logical_or(outside, native::lt(xs, *lo));
         if (hi) outside = native::logical_or(outside, native::gt(xs, *hi));
+        if (lo && hi && lo->to_double() > hi->to_double()) outside = native::ones_like(outside);
         return {masked_fill(g[0], outside, 0.0)};
     });
 }
