@@ -43,3 +43,22 @@ TEST_CASE("std where it is 0 has zero second derivatives, not NaN") {
     }, {x});
     CHECK_MESSAGE(r.ok, r.report);
 }
+
+TEST_CASE("a view op that changes nothing still returns a new view, and its input stays a leaf") {
+    // squeeze of a dim whose size is not 1, of a 0-d tensor, and transpose of
+    // a 0-d tensor used to return their input itself: recording the view then
+    // made the leaf a view of itself with a grad_fn.
+    Tensor x = from_vector<double>({1.0, 2.0, 3.0, 4.0, 5.0, 6.0}, Dims{2, 3}).requires_grad_(true);
+    Tensor s = from_vector<double>({3.0}, Dims{}).requires_grad_(true);
+    const std::vector<std::pair<Tensor, Tensor>> cases = {
+        {x, x.squeeze(0)}, {s, s.squeeze(0)}, {s, s.transpose(0, -1)}, {s, peso::transpose(s, 0, 0)}};
+    for (const auto& [in, out] : cases) {
+        CHECK_FALSE(out.is_same(in));
+        CHECK(out.sizes() == in.sizes());
+        CHECK(in.is_leaf());
+        CHECK_FALSE(out.is_leaf());
+        sum(mul(out, out)).backward();
+    }
+    CHECK(vals(x.grad()) == std::vector<double>{2, 4, 6, 8, 10, 12});
+    CHECK(vals(s.grad()) == std::vector<double>{18});  // three uses, 2 * 3 each
+}
