@@ -92,6 +92,9 @@ std::string run_sample(const Sample& s, const OpInfo& info, std::uint64_t seed, 
         const TL x = s.make(in);
         const auto r = autograd::gradcheck(fn, x, s.opts);
         if (!r.ok) return r.report;
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (x[i].defined() && x[i].requires_grad() && !x[i].is_leaf())
+                return fmt::format("input {} is no longer a leaf after the function ran", i);
         stats.max_abs = std::max(stats.max_abs, r.max_abs_error);
         if (gradgrad && info.twice_differentiable) {
             const auto r2 = autograd::gradgradcheck(fn, x, s.opts, seed);

@@ -20,7 +20,8 @@ void add_indexing_samples(Samples& s) {
           [](Inputs& in) { return TL{in.p({3, 4}), index({2, 0, 2})}; }, isel(-2));
     s.add("index_select", {"index=empty"}, [](Inputs& in) { return TL{in.p({3, 4}), index({})}; }, isel(1));
     s.add("index_select", {"index=0-d"}, [](Inputs& in) { return TL{in.p({3, 4}), index({1}, {})}; }, isel(0));
-    s.add("index_select", {"input=0-d"}, [](Inputs& in) { return TL{in.p({}), index({0, 0})}; }, isel(0));
+    s.add("index_select", {"input=0-d"}, [](Inputs& in) { return TL{in.p({}), index({0}), index({0}, {})}; },
+          [](const TL& x) { return TL{index_select(x[0], 0, x[1]), index_select(x[0], -1, x[2])}; });
     s.add("index_select", {"input=empty"}, [](Inputs& in) { return TL{in.p({0, 3}), index({2, 0})}; }, isel(1));
     s.add("index_select", {"input=non-contiguous"}, [](Inputs& in) { return TL{in.p({4, 3}), index({3, 1})}; },
           [](const TL& x) { return index_select(tr(x[0]), 1, x[1]); });
