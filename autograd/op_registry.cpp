@@ -9,6 +9,7 @@ const std::vector<OpInfo>& differentiable_ops() {
     // Domains many ops share.
     const D input{"input", {"0-d", "empty", "non-contiguous"}};
     const D input_nd{"input", {"empty", "non-contiguous"}};  // ops that need at least one dim
+    const D non_contiguous{"input", {"non-contiguous"}};
     const D keepdim{"keepdim", {"false", "true"}};
     const D dims{"dim", {"all", "one", "several", "negative"}};
     const D dim{"dim", {"positive", "negative"}};
@@ -20,6 +21,10 @@ const std::vector<OpInfo>& differentiable_ops() {
     const D dtypes{"dtypes", {"same", "mixed"}};
     const D alpha{"alpha", {"1", "other"}};
     const D repeats{"index", {"unique", "repeated"}};
+    const D correction{"correction", {"0", "1", "2"}};
+    const D elements{"elements", {"several", "one"}};  // in a reduced group
+    const D diagonal{"diagonal", {"zero", "positive", "negative"}};
+    const D triangle_input{"input", {"batched", "empty", "non-contiguous"}};
     static const std::vector<OpInfo> ops = {
         // copies, conversions, fills
         {"contiguous", true, {{"layout", {"transposed", "sliced", "expanded"}}}},
@@ -33,16 +38,17 @@ const std::vector<OpInfo>& differentiable_ops() {
         {"normal_", false, {dst}},
         // views
         {"view", true, {{"size", {"explicit", "inferred"}}, input}},
-        {"reshape", true, {{"result", {"view", "copy"}}, {"size", {"explicit", "inferred"}}, {"input", {"0-d", "empty"}}}},
+        {"reshape", true,
+         {{"result", {"view", "copy"}}, {"size", {"explicit", "inferred"}}, {"input", {"0-d", "empty"}}}},
         {"permute", true, {dim, {"input", {"0-d", "empty"}}}},
         {"transpose", true, {{"dim", {"positive", "negative", "same"}}, input}},
         {"narrow", true,
          {dim, {"start", {"zero", "positive", "negative"}}, {"length", {"zero", "positive"}},
-          {"via", {"narrow", "split", "chunk"}}, {"input", {"non-contiguous"}}}},
+          {"via", {"narrow", "split", "chunk"}}, non_contiguous}},
         {"slice", true,
          {{"step", {"1", "several"}}, {"start", {"none", "positive", "negative"}},
-          {"end", {"none", "positive", "negative", "past-end"}}, {"input", {"non-contiguous"}}}},
-        {"select", true, {dim, {"index", {"positive", "negative"}}, {"input", {"non-contiguous"}}}},
+          {"end", {"none", "positive", "negative", "past-end"}}, non_contiguous}},
+        {"select", true, {dim, {"index", {"positive", "negative"}}, non_contiguous}},
         {"diagonal", true,
          {{"offset", {"zero", "positive", "negative"}}, {"dims", {"default", "other", "negative"}}, input_nd}},
         {"as_strided", true, {{"storage_offset", {"none", "given"}}, {"windows", {"disjoint", "overlapping"}}}},
@@ -60,7 +66,8 @@ const std::vector<OpInfo>& differentiable_ops() {
         {"pow_scalar", true, {{"exponent", {"integer", "negative", "fractional", "zero", "one"}}, input}},
         {"clamp", true, {{"bounds", {"min", "max", "both", "min>max"}}, variant, input}},
         {"add", true, {broadcast, grad_of, scalar, alpha, dtypes, variant, input}},
-        {"sub", true, {broadcast, grad_of, {"other", {"tensor", "scalar", "scalar-first"}}, alpha, dtypes, variant, input}},
+        {"sub", true,
+         {broadcast, grad_of, {"other", {"tensor", "scalar", "scalar-first"}}, alpha, dtypes, variant, input}},
         {"mul", true, {broadcast, grad_of, scalar, dtypes, variant, input}},
         {"div", true, {broadcast, grad_of, {"other", {"tensor", "scalar", "scalar-first"}}, dtypes, variant, input}},
         {"pow", true, {broadcast, grad_of, {"other", {"tensor", "scalar-first"}}, input}},
@@ -75,8 +82,8 @@ const std::vector<OpInfo>& differentiable_ops() {
         {"sum", true, {dims, keepdim, input}},
         {"mean", true, {dims, keepdim, input}},
         {"prod", true, {dims, keepdim, {"zeros", {"none", "one", "two"}}, input}},
-        {"var", true, {dims, keepdim, {"correction", {"0", "1", "2"}}, {"elements", {"several", "one"}}, {"input", {"non-contiguous"}}}},
-        {"std", true, {dims, keepdim, {"correction", {"0", "1", "2"}}, {"elements", {"several", "one"}}, {"input", {"non-contiguous"}}}},
+        {"var", true, {dims, keepdim, correction, elements, non_contiguous}},
+        {"std", true, {dims, keepdim, correction, elements, non_contiguous}},
         {"amax", true, {dims, keepdim, input}},
         {"amin", true, {dims, keepdim, input}},
         {"max", true, {dim, keepdim, input}},
@@ -84,8 +91,8 @@ const std::vector<OpInfo>& differentiable_ops() {
         {"logsumexp", true, {dims, keepdim, input}},
         // linear algebra
         {"matmul", true,
-         {{"ranks", {"vector-vector", "vector-matrix", "matrix-vector", "matrix-matrix", "batched-matrix", "batched-vector",
-                     "vector-batched", "batched-batched", "broadcast-batch"}},
+         {{"ranks", {"vector-vector", "vector-matrix", "matrix-vector", "matrix-matrix", "batched-matrix",
+                     "batched-vector", "vector-batched", "batched-batched", "broadcast-batch"}},
           input_nd}},
         {"mm", true, {{"inner", {"positive", "zero"}}, input_nd}},
         {"bmm", true, {{"batch", {"one", "several"}}, input_nd}},
@@ -96,21 +103,27 @@ const std::vector<OpInfo>& differentiable_ops() {
         // normalization
         {"softmax", true, {{"dim", {"first", "middle", "last", "negative"}}, input}},
         {"log_softmax", true, {{"dim", {"first", "middle", "last", "negative"}}, input}},
-        {"layer_norm", true, {{"affine", {"weight-bias", "weight", "bias", "none"}}, {"normalized_shape", {"last", "last-two"}}, {"input", {"non-contiguous"}}}},
-        {"cross_entropy", true, {{"valid", {"all", "some", "none"}}, {"input", {"non-contiguous"}}}},
+        {"layer_norm", true,
+         {{"affine", {"weight-bias", "weight", "bias", "none"}}, {"normalized_shape", {"last", "last-two"}},
+          non_contiguous}},
+        {"cross_entropy", true, {{"valid", {"all", "some", "none"}}, non_contiguous}},
         // indexing
-        {"embedding", true, {{"indices", {"0-d", "1-d", "2-d"}}, repeats, {"input", {"non-contiguous"}}}},
+        {"embedding", true, {{"indices", {"0-d", "1-d", "2-d"}}, repeats, non_contiguous}},
         {"index_select", true, {dim, {"index", {"unique", "repeated", "empty", "0-d"}}, input}},
         {"gather", true, {dim, {"index", {"same-shape", "smaller", "repeated"}}, input}},
         {"scatter", true, {dim, {"src", {"tensor", "scalar"}}, variant, input_nd}},
         {"scatter_add", true, {dim, repeats, variant, input_nd}},
         {"index_add", true, {dim, repeats, alpha, variant, input_nd}},
         // joining, ordering
-        {"cat", true, {{"dim", {"first", "last", "negative"}}, {"tensors", {"one", "several", "with-empty"}}, {"via", {"cat", "stack"}}, {"input", {"0-d", "non-contiguous"}}}},
-        {"tril", true, {{"diagonal", {"zero", "positive", "negative"}}, {"input", {"batched", "empty", "non-contiguous"}}}},
-        {"triu", true, {{"diagonal", {"zero", "positive", "negative"}}, {"input", {"batched", "empty", "non-contiguous"}}}},
+        {"cat", true,
+         {{"dim", {"first", "last", "negative"}}, {"tensors", {"one", "several", "with-empty"}},
+          {"via", {"cat", "stack"}}, {"input", {"0-d", "non-contiguous"}}}},
+        {"tril", true, {diagonal, triangle_input}},
+        {"triu", true, {diagonal, triangle_input}},
         {"sort", true, {{"descending", {"false", "true"}}, dim, input}},
-        {"topk", true, {{"largest", {"true", "false"}}, {"sorted", {"true", "false"}}, {"k", {"zero", "one", "several", "all"}}, dim, {"input", {"non-contiguous"}}}},
+        {"topk", true,
+         {{"largest", {"true", "false"}}, {"sorted", {"true", "false"}}, {"k", {"zero", "one", "several", "all"}}, dim,
+          non_contiguous}},
         {"cumsum", true, {dim, input}},
     };
     return ops;

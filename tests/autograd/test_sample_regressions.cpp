@@ -38,9 +38,8 @@ TEST_CASE("std where it is 0 has zero second derivatives, not NaN") {
     CHECK(vals(g) == std::vector<double>{0, 0, 0});
     const Tensor h = autograd::grad({sum(g)}, {x})[0];
     CHECK(vals(h) == std::vector<double>{0, 0, 0});
-    const auto r = autograd::gradgradcheck([](const std::vector<Tensor>& in) -> std::vector<Tensor> {
-        return {peso::std(in[0], {1}, 0.0)};
-    }, {x});
+    const auto r = autograd::gradgradcheck(
+        [](const std::vector<Tensor>& in) -> std::vector<Tensor> { return {peso::std(in[0], {1}, 0.0)}; }, {x});
     CHECK_MESSAGE(r.ok, r.report);
 }
 

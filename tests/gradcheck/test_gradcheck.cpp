@@ -44,22 +44,12 @@ TEST_CASE("gradcheck suite: coverage counts what ran") {
         (void)sin(x);
         CHECK(outer.names().count("sin") == 0);
     }
-    // Every option value a sample names is declared in the registry, and the
-    // registry declares no value twice.
+    // The registry declares no option value twice (the suite reports a
+    // sample naming an undeclared one).
     for (const autograd::OpInfo& op : autograd::differentiable_ops()) {
         std::set<std::string> seen;
         for (const auto& d : op.options)
             for (const auto& v : d.values) CHECK_MESSAGE(seen.insert(fmt::format("{}={}", d.name, v)).second, op.name);
-    }
-    for (const Sample& s : all_samples()) {
-        const autograd::OpInfo* op = autograd::find_op(s.op);
-        REQUIRE_MESSAGE(op, s.label());
-        for (const std::string& o : s.options) {
-            bool declared = false;
-            for (const auto& d : op->options)
-                for (const auto& v : d.values) declared = declared || o == fmt::format("{}={}", d.name, v);
-            CHECK_MESSAGE(declared, s.label(), ": ", o);
-        }
     }
 }
 

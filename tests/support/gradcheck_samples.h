@@ -47,6 +47,9 @@ private:
     Generator gen_;
 };
 
+// Makes leaves of these shapes (a sample's usual inputs), values in [-1, 1).
+std::function<TL(Inputs&)> leaves(std::vector<Dims> shapes);
+
 // An int64 constant (indices, targets).
 Tensor index(const std::vector<std::int64_t>& values, const Dims& shape);
 Tensor index(const std::vector<std::int64_t>& values);

@@ -5,7 +5,6 @@
 // passing sample exercised it. Each sample runs gradcheck, gradgradcheck for
 // ops the registry marks twice differentiable, and compares its analytic
 // gradient with the reference backend's.
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,16 +19,13 @@ struct SuiteConfig {
     // a device = on copies of the inputs there, made inside the graph.
     std::optional<Device> device;
     double atol = 1e-12, rtol = 1e-10;  // analytic gradient vs the reference backend's
-    // Whether a sample also runs gradgradcheck (when its op is twice
-    // differentiable); all of them when empty.
-    std::function<bool(const Sample&, std::size_t index)> gradgrad;
 };
 
 struct SuiteResult {
     std::vector<std::string> failures;  // one per failing sample, and one per uncovered op or option value
     std::vector<std::string> op_lines;  // per op: samples run, worst errors
     std::vector<std::string> notes;     // samples skipped, and why
-    std::string summary;  // "gradcheck: N of M differentiable ops covered, S samples, V of W option values covered"
+    std::string summary;    // "gradcheck: N of M differentiable ops covered, S samples, V of W option values covered"
     bool complete = false;  // every op and every option value covered
 };
 

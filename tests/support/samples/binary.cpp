@@ -52,8 +52,11 @@ void add_binary(Samples& s, const Binary& op) {
         return TL{operand(in, op, 0, {0, 3}, true), operand(in, op, 1, {3}, true)};
     }, apply);
     s.add(op.op, {"input=non-contiguous"}, [op](Inputs& in) {
-        return TL{operand(in, op, 0, {3, 2}, true), operand(in, op, 1, {2, 7}, true)};
-    }, [f](const TL& x) { return f(tr(x[0]), every_other(x[1])); });
+        return TL{operand(in, op, 0, {3, 2}, true), operand(in, op, 1, {2, 7}, true),
+                  operand(in, op, 0, {1, 3}, true)};
+    }, [f](const TL& x) {
+        return TL{f(tr(x[0]), every_other(x[1])), f(x[2].expand({2, 3}), every_other(x[1]))};
+    });
 }
 
 const GradcheckOptions kFloat32{1e-3, 1e-3, 1e-2};  // through a float32 operand
@@ -78,7 +81,10 @@ void add_binary_samples(Samples& s) {
     // a / b stays away from integers, where remainder jumps.
     add_binary(s, {"remainder", [](const Tensor& a, const Tensor& b) { return remainder(a, b); }, 2.2, 2.8, 1.0, 1.05,
                    false, {"signs=positive"}});
-    s.add("remainder", {"signs=negative"}, [](Inputs& in) { return TL{in.p({2, 3}, -1.8, -1.2), in.p({2, 3}, 1.0, 1.05), in.p({3}, 2.2, 2.8), in.p({3}, -1.05, -1.0)}; },
+    s.add("remainder", {"signs=negative"},
+          [](Inputs& in) {
+              return TL{in.p({2, 3}, -1.8, -1.2), in.p({2, 3}, 1.0, 1.05), in.p({3}, 2.2, 2.8), in.p({3}, -1.05, -1.0)};
+          },
           [](const TL& x) { return TL{remainder(x[0], x[1]), remainder(x[2], x[3])}; });
 
     const auto pair = [](Inputs& in) { return TL{in.p({2, 3}), in.p({2, 3}, 0.5, 1.5)}; };
@@ -135,7 +141,8 @@ void add_binary_samples(Samples& s) {
     s.add("masked_fill", {"mask=same-shape", "variant=out-of-place"},
           [](Inputs& in) { return TL{in.p({2, 3}), in.mask({2, 3})}; },
           [](const TL& x) { return masked_fill(x[0], x[1], -1.0); });
-    s.add("masked_fill", {"mask=broadcast"}, [](Inputs& in) { return TL{in.p({2, 3}), bools({true, false, true}, {3})}; },
+    s.add("masked_fill", {"mask=broadcast"},
+          [](Inputs& in) { return TL{in.p({2, 3}), bools({true, false, true}, {3})}; },
           [](const TL& x) { return masked_fill(x[0], x[1], 0.5); });
     s.add("masked_fill", {"variant=in-place"}, [](Inputs& in) { return TL{in.p({2, 3}), in.mask({2, 1})}; },
           [](const TL& x) {

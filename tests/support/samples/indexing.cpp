@@ -6,7 +6,8 @@ namespace peso::testing {
 
 void add_indexing_samples(Samples& s) {
     const auto emb = [](const TL& x) { return embedding(x[0], x[1]); };
-    s.add("embedding", {"indices=1-d", "index=unique"}, [](Inputs& in) { return TL{in.p({5, 3}), index({1, 4, 0})}; }, emb);
+    s.add("embedding", {"indices=1-d", "index=unique"}, [](Inputs& in) { return TL{in.p({5, 3}), index({1, 4, 0})}; },
+          emb);
     s.add("embedding", {"indices=2-d", "index=repeated"},
           [](Inputs& in) { return TL{in.p({5, 3}), index({1, 4, 1, 0}, {2, 2})}; }, emb);
     s.add("embedding", {"indices=0-d"}, [](Inputs& in) { return TL{in.p({4, 2}), index({3}, {})}; }, emb);
@@ -14,7 +15,8 @@ void add_indexing_samples(Samples& s) {
           [](const TL& x) { return embedding(tr(x[0]), x[1]); });
 
     const auto isel = [](std::int64_t dim) { return [dim](const TL& x) { return index_select(x[0], dim, x[1]); }; };
-    s.add("index_select", {"dim=positive", "index=unique"}, [](Inputs& in) { return TL{in.p({3, 4}), index({3, 0, 2})}; },
+    s.add("index_select", {"dim=positive", "index=unique"},
+          [](Inputs& in) { return TL{in.p({3, 4}), index({3, 0, 2})}; },
           isel(1));
     s.add("index_select", {"dim=negative", "index=repeated"},
           [](Inputs& in) { return TL{in.p({3, 4}), index({2, 0, 2})}; }, isel(-2));
@@ -40,7 +42,9 @@ void add_indexing_samples(Samples& s) {
 
     // Scatter targets are distinct within a row: with duplicates, which
     // source element lands is unspecified.
-    const auto unique_rows = [](Inputs& in) { return TL{in.p({3, 4}), index({0, 3, 1, 2, 2, 0}, {3, 2}), in.p({3, 2})}; };
+    const auto unique_rows = [](Inputs& in) {
+        return TL{in.p({3, 4}), index({0, 3, 1, 2, 2, 0}, {3, 2}), in.p({3, 2})};
+    };
     s.add("scatter", {"dim=positive", "src=tensor", "variant=out-of-place"}, unique_rows,
           [](const TL& x) { return scatter(x[0], 1, x[1], x[2]); });
     s.add("scatter", {"dim=negative", "src=scalar"}, unique_rows,
@@ -59,7 +63,9 @@ void add_indexing_samples(Samples& s) {
           [](Inputs& in) { return TL{in.p({4, 3}), index({0, 3, 1, 2, 2, 0}, {3, 2}), in.p({3, 5})}; },
           [](const TL& x) { return scatter(tr(x[0]), 1, x[1], every_other(x[2])); });
 
-    const auto repeated_rows = [](Inputs& in) { return TL{in.p({3, 4}), index({0, 0, 1, 2, 3, 3}, {3, 2}), in.p({3, 2})}; };
+    const auto repeated_rows = [](Inputs& in) {
+        return TL{in.p({3, 4}), index({0, 0, 1, 2, 3, 3}, {3, 2}), in.p({3, 2})};
+    };
     s.add("scatter_add", {"dim=positive", "index=repeated", "variant=out-of-place"}, repeated_rows,
           [](const TL& x) { return scatter_add(x[0], 1, x[1], x[2]); });
     s.add("scatter_add", {"dim=negative", "index=unique"}, unique_rows,

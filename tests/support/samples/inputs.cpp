@@ -35,6 +35,14 @@ Tensor Inputs::mask(const Dims& shape) {
     return lt(rand(shape, TensorOptions(DType::f64), &gen_), 0.5);
 }
 
+std::function<TL(Inputs&)> leaves(std::vector<Dims> shapes) {
+    return [shapes = std::move(shapes)](Inputs& in) {
+        TL out;
+        for (const Dims& shape : shapes) out.push_back(in.p(shape));
+        return out;
+    };
+}
+
 Tensor index(const std::vector<std::int64_t>& values, const Dims& shape) { return from_vector(values, shape); }
 Tensor index(const std::vector<std::int64_t>& values) { return from_vector(values); }
 Tensor bools(const std::vector<bool>& values, const Dims& shape) { return from_vector(values, shape); }

@@ -8,16 +8,18 @@ namespace {
 void add_softmax(Samples& s, const char* op, Tensor (*f)(const Tensor&, std::int64_t)) {
     s.add(op, {"dim=first"}, [](Inputs& in) { return TL{in.p({in.n(2, 4), in.n(1, 3)}, -2, 2)}; },
           [f](const TL& x) { return f(x[0], 0); });
-    s.add(op, {"dim=middle"}, [](Inputs& in) { return TL{in.p({2, 3, 2}, -2, 2)}; }, [f](const TL& x) { return f(x[0], 1); });
+    s.add(op, {"dim=middle"}, [](Inputs& in) { return TL{in.p({2, 3, 2}, -2, 2)}; },
+          [f](const TL& x) { return f(x[0], 1); });
     s.add(op, {"dim=last"}, [](Inputs& in) { return TL{in.p({2, 2, in.n(2, 4)}, -2, 2)}; },
           [f](const TL& x) { return f(x[0], 2); });
     s.add(op, {"dim=negative"}, [](Inputs& in) { return TL{in.p({in.n(), in.n(2, 5)}, -2, 2)}; },
           [f](const TL& x) { return f(x[0], -1); });
-    s.add(op, {"input=0-d"}, [](Inputs& in) { return TL{in.p({})}; }, [f](const TL& x) { return f(x[0], 0); });
-    s.add(op, {"input=empty"}, [](Inputs& in) { return TL{in.p({0, 3}), in.p({2, 0})}; },
+    s.add(op, {"input=0-d"}, leaves({Dims{}}), [f](const TL& x) { return f(x[0], 0); });
+    s.add(op, {"input=empty"}, leaves({{0, 3}, {2, 0}}),
           [f](const TL& x) { return TL{f(x[0], 1), f(x[1], 1)}; });
-    s.add(op, {"input=non-contiguous"}, [](Inputs& in) { return TL{in.p({4, 3}, -2, 2), in.p({2, 9}, -2, 2)}; },
-          [f](const TL& x) { return TL{f(tr(x[0]), -1), f(every_other(x[1]), 1)}; });
+    s.add(op, {"input=non-contiguous"},
+          [](Inputs& in) { return TL{in.p({4, 3}, -2, 2), in.p({2, 9}, -2, 2), in.p({3, 1}, -2, 2)}; },
+          [f](const TL& x) { return TL{f(tr(x[0]), -1), f(every_other(x[1]), 1), f(x[2].expand({3, 2}), 0)}; });
 }
 
 }  // namespace

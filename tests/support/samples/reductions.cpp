@@ -10,8 +10,8 @@ using Reduce = std::function<Tensor(const Tensor&, const Dims&, bool)>;
 
 // The dims/keepdim variants of a reduction over `leaf` inputs (values where
 // the reduction is smooth), and the 0-d, empty and non-contiguous inputs.
-void add_dims_samples(Samples& s, const char* op, const Reduce& r, const std::function<Tensor(Inputs&, const Dims&)>& leaf,
-                      bool empty_reduced) {
+void add_dims_samples(Samples& s, const char* op, const Reduce& r,
+                      const std::function<Tensor(Inputs&, const Dims&)>& leaf, bool empty_reduced) {
     s.add(op, {"dim=all", "keepdim=false"}, [leaf](Inputs& in) { return TL{leaf(in, {in.n(2, 3), in.n(2, 3)})}; },
           [r](const TL& x) { return r(x[0], {}, false); });
     s.add(op, {"dim=all", "keepdim=true"}, [leaf](Inputs& in) { return TL{leaf(in, {2, 3})}; },
@@ -33,8 +33,11 @@ void add_dims_samples(Samples& s, const char* op, const Reduce& r, const std::fu
         if (empty_reduced) out.push_back(r(x[0], {0}, true));
         return out;
     });
-    s.add(op, {"input=non-contiguous"}, [leaf](Inputs& in) { return TL{leaf(in, {3, 2}), leaf(in, {2, 7})}; },
-          [r](const TL& x) { return TL{r(tr(x[0]), {0}, false), r(every_other(x[1]), {-1}, true)}; });
+    s.add(op, {"input=non-contiguous"},
+          [leaf](Inputs& in) { return TL{leaf(in, {3, 2}), leaf(in, {2, 7}), leaf(in, {1, 3})}; },
+          [r](const TL& x) {
+              return TL{r(tr(x[0]), {0}, false), r(every_other(x[1]), {-1}, true), r(x[2].expand({2, 3}), {1}, false)};
+          });
 }
 
 // The dim/keepdim variants of max/min along one dim (values only).
@@ -43,9 +46,9 @@ void add_dim_samples(Samples& s, const char* op, std::tuple<Tensor, Tensor> (*f)
           [f](const TL& x) { return std::get<0>(f(x[0], 1, false)); });
     s.add(op, {"dim=negative", "keepdim=true"}, [](Inputs& in) { return TL{in.distinct({3, 2, 2})}; },
           [f](const TL& x) { return std::get<0>(f(x[0], -3, true)); });
-    s.add(op, {"input=0-d"}, [](Inputs& in) { return TL{in.p({})}; },
+    s.add(op, {"input=0-d"}, leaves({Dims{}}),
           [f](const TL& x) { return TL{std::get<0>(f(x[0], 0, false)), std::get<0>(f(x[0], -1, true))}; });
-    s.add(op, {"input=empty"}, [](Inputs& in) { return TL{in.p({0, 3})}; },
+    s.add(op, {"input=empty"}, leaves({{0, 3}}),
           [f](const TL& x) { return std::get<0>(f(x[0], 1, false)); });
     s.add(op, {"input=non-contiguous"}, [](Inputs& in) { return TL{in.distinct({3, 4})}; },
           [f](const TL& x) { return std::get<0>(f(tr(x[0]), 0, false)); });
@@ -82,22 +85,24 @@ void add_reduction_samples(Samples& s) {
     s.add("prod", {"zeros=two"}, with_zeros({0, 2}), [](const TL& x) { return TL{prod(x[0], {1}), prod(x[0], {0})}; });
 
     using VarFn = Tensor (*)(const Tensor&, const Dims&, double, bool);
-    for (const auto& [op, f] : {std::pair<const char*, VarFn>{"var", var}, std::pair<const char*, VarFn>{"std", peso::std}}) {
+    using Named = std::pair<const char*, VarFn>;
+    for (const auto& [op, f] : {Named{"var", var}, Named{"std", peso::std}}) {
         const VarFn fn = f;
         s.add(op, {"dim=all", "keepdim=false", "correction=1", "elements=several"},
-              [](Inputs& in) { return TL{in.p({in.n(2, 3), in.n(2, 3)})}; }, [fn](const TL& x) { return fn(x[0], {}, 1.0, false); });
-        s.add(op, {"dim=one", "keepdim=true", "correction=0"}, [](Inputs& in) { return TL{in.p({3, 4})}; },
+              [](Inputs& in) { return TL{in.p({in.n(2, 3), in.n(2, 3)})}; },
+              [fn](const TL& x) { return fn(x[0], {}, 1.0, false); });
+        s.add(op, {"dim=one", "keepdim=true", "correction=0"}, leaves({{3, 4}}),
               [fn](const TL& x) { return fn(x[0], {1}, 0.0, true); });
-        s.add(op, {"dim=several", "keepdim=false", "correction=2"}, [](Inputs& in) { return TL{in.p({2, 3, 2})}; },
+        s.add(op, {"dim=several", "keepdim=false", "correction=2"}, leaves({{2, 3, 2}}),
               [fn](const TL& x) { return fn(x[0], {0, 2}, 2.0, false); });
-        s.add(op, {"dim=negative", "keepdim=true", "correction=1"}, [](Inputs& in) { return TL{in.p({3, 4})}; },
+        s.add(op, {"dim=negative", "keepdim=true", "correction=1"}, leaves({{3, 4}}),
               [fn](const TL& x) { return fn(x[0], {-2}, 1.0, true); });
-        s.add(op, {"dim=all", "keepdim=true"}, [](Inputs& in) { return TL{in.p({2, 3})}; },
+        s.add(op, {"dim=all", "keepdim=true"}, leaves({{2, 3}}),
               [fn](const TL& x) { return fn(x[0], {}, 1.0, true); });
         // Over one element (correction 0): the result is 0 whatever x is.
-        s.add(op, {"elements=one", "correction=0"}, [](Inputs& in) { return TL{in.p({3, 1})}; },
+        s.add(op, {"elements=one", "correction=0"}, leaves({{3, 1}}),
               [fn](const TL& x) { return add(fn(x[0], {1}, 0.0, false), x[0].select(1, 0)); });
-        s.add(op, {"input=non-contiguous"}, [](Inputs& in) { return TL{in.p({4, 3}), in.p({2, 9})}; },
+        s.add(op, {"input=non-contiguous"}, leaves({{4, 3}, {2, 9}}),
               [fn](const TL& x) { return TL{fn(tr(x[0]), {1}, 1.0, false), fn(every_other(x[1]), {}, 0.0, false)}; });
     }
 }

@@ -24,8 +24,10 @@ void add_unary(Samples& s, const Unary& u) {
     s.add(u.op, {"input=0-d"}, [u](Inputs& in) { return TL{leaf(in, u, {})}; }, [f](const TL& x) { return f(x[0]); });
     s.add(u.op, {"input=empty"}, [u](Inputs& in) { return TL{leaf(in, u, {2, 0})}; },
           [f](const TL& x) { return f(x[0]); });
-    s.add(u.op, {"input=non-contiguous"}, [u](Inputs& in) { return TL{leaf(in, u, {3, 2}), leaf(in, u, {2, 7})}; },
-          [f](const TL& x) { return TL{f(tr(x[0])), f(every_other(x[1]))}; });
+    // Transposed, strided with an offset, and expanded (stride 0).
+    s.add(u.op, {"input=non-contiguous"},
+          [u](Inputs& in) { return TL{leaf(in, u, {3, 2}), leaf(in, u, {2, 7}), leaf(in, u, {3, 1})}; },
+          [f](const TL& x) { return TL{f(tr(x[0])), f(every_other(x[1])), f(x[2].expand({3, 4}))}; });
 }
 
 }  // namespace
@@ -64,7 +66,7 @@ void add_unary_samples(Samples& s) {
           [](const TL& x) { return pow(x[0], 1); });
     s.add("pow_scalar", {"exponent=integer", "input=0-d"}, [](Inputs& in) { return TL{in.p({}, -1, 1)}; },
           [](const TL& x) { return pow(x[0], 2); });
-    s.add("pow_scalar", {"input=empty"}, [](Inputs& in) { return TL{in.p({0, 2})}; },
+    s.add("pow_scalar", {"input=empty"}, leaves({{0, 2}}),
           [](const TL& x) { return pow(x[0], 2.5); });
     s.add("pow_scalar", {"input=non-contiguous"}, [](Inputs& in) { return TL{in.p({3, 2}, 0.5, 2)}; },
           [](const TL& x) { return pow(tr(x[0]), -2); });
@@ -81,7 +83,7 @@ void add_unary_samples(Samples& s) {
     });
     s.add("clamp", {"variant=out-of-place", "input=0-d"}, [](Inputs& in) { return TL{in.p({}, 0.3, 0.7)}; },
           [](const TL& x) { return clamp(x[0], 0.2, 0.8); });
-    s.add("clamp", {"input=empty"}, [](Inputs& in) { return TL{in.p({0})}; },
+    s.add("clamp", {"input=empty"}, leaves({{0}}),
           [](const TL& x) { return clamp(x[0], 0.2, 0.8); });
     s.add("clamp", {"input=non-contiguous"}, [](Inputs& in) { return TL{in.distinct({2, 7})}; },
           [](const TL& x) { return clamp(every_other(x[0]), 0.32, 1.02); });
