@@ -1,5 +1,5 @@
-// Samples of view ops. Each output is multiplied or reduced by nothing: a
-// view's gradient is checked as it is, element by element.
+// Samples of view ops. Most check the view itself, element by element; a
+// few multiply it by its input, so that the view's gradient meets another.
 #include "tests/support/gradcheck_samples.h"
 
 namespace peso::testing {
