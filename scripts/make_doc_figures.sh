@@ -14,7 +14,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="$ROOT/${PESO_BUILD_DIR:-build}/examples/bin"
+BUILD_DIR="${PESO_BUILD_DIR:-build}"
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
+BIN="$BUILD_DIR/examples/bin"
 DEST="$ROOT/docs/img"
 QUICK=0
 WORK=""
@@ -32,7 +34,8 @@ if [[ -z "$WORK" ]]; then
   trap 'rm -rf "$WORK"' EXIT
 fi
 mkdir -p "$DEST" "$WORK"
-# Small models: one thread is faster (see docs/ch7_gpt.md) and gives the same numbers everywhere.
+# Small models: one thread is faster (see docs/ch7_gpt.md), and the figures do
+# not depend on how many cores the machine has.
 export OMP_NUM_THREADS=1
 
 # One run per line: NAME | PROGRAM AND ARGUMENTS | EXTRA ARGUMENTS OF THE QUICK RUN.
