@@ -190,7 +190,7 @@ private:
             const GradModeGuard mode(create_graph_);
             FunctionNode* taker = partial_grad_taker(node);
             if (taker) lend_partials(*taker);
-            out = node.apply(std::move(grads));
+            out = node.apply(std::move(grads), create_graph_);
             if (taker) restore_partials(*taker, out);
         }
         if (anomaly_enabled()) check_anomaly(node, out);

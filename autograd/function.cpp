@@ -72,12 +72,12 @@ Edge gradient_edge(const Tensor& t) {
 FunctionNode::FunctionNode(std::string name, BackwardFn fn, std::vector<SavedTensor> saved)
     : Node(std::move(name)), fn_(std::move(fn)), saved_(std::move(saved)) {}
 
-TensorList FunctionNode::apply(TensorList&& grad_outputs) {
+TensorList FunctionNode::apply(TensorList&& grad_outputs, bool create_graph) {
     PESO_CHECK(!released_, Error,
                "trying to backward through the graph a second time (the saved tensors of '{}' were freed after the "
                "first backward); pass retain_graph=true to the first backward if you need to",
                name());
-    const BackwardContext ctx(*this, shared_from_this(), saved_, partials_);
+    const BackwardContext ctx(*this, shared_from_this(), saved_, partials_, create_graph);
     TensorList grads = fn_(ctx, grad_outputs);
     PESO_CHECK(grads.size() == next_edges().size(), Error,
                "internal error: backward of '{}' returned {} gradients for {} inputs", name(), grads.size(),

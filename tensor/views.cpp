@@ -88,7 +88,7 @@ Tensor as_strided(const Tensor& t, const Dims& sizes, const Dims& strides, std::
     for (int i = 0; i < sizes.size(); ++i) {
         PESO_CHECK(sizes[i] >= 0 && strides[i] >= 0, ShapeError, "as_strided: negative size or stride in {} / {}",
                    sizes, strides);
-        if (sizes[i] == 0) last = off - 1;
+        if (sizes[i] == 0) last = -1;  // an empty view reaches no element, wherever it starts
         if (last >= off) last += (sizes[i] - 1) * strides[i];
     }
     const auto capacity = static_cast<std::int64_t>(t.impl().storage->nbytes() / t.element_size());

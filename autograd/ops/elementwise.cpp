@@ -88,7 +88,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
         return unary_op("gelu_tanh", x, out, true, false, [](const Ctx& c, const Grads& g) -> Grads {
             const Tensor xs = c.saved(0);
             // Without a graph of the backward to record, one fused pass does it.
-            if (!autograd::grad_enabled()) return {native::gelu_backward(g[0], xs, "tanh")};
+            if (!c.create_graph()) return {native::gelu_backward(g[0], xs, "tanh")};
             const Tensor x2 = mul(xs, xs);
             const Tensor t = tanh(mul(add(xs, mul(mul(x2, xs), 0.044715)), kSqrt2OverPi));
             const Tensor du = mul(add(mul(x2, 3 * 0.044715), 1.0), kSqrt2OverPi);
@@ -99,7 +99,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
     // y = x Phi(x): dy/dx = Phi(x) + x phi(x)
     return unary_op("gelu", x, out, true, false, [](const Ctx& c, const Grads& g) -> Grads {
         const Tensor xs = c.saved(0);
-        if (!autograd::grad_enabled()) return {native::gelu_backward(g[0], xs, "none")};
+        if (!c.create_graph()) return {native::gelu_backward(g[0], xs, "none")};
         const Tensor cdf = mul(add(erf(mul(xs, kInvSqrt2)), 1.0), 0.5);
         const Tensor pdf = mul(exp(mul(mul(xs, xs), -0.5)), kInvSqrt2Pi);
         return {mul(g[0], add(cdf, mul(xs, pdf)))};

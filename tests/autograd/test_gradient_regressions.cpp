@@ -112,6 +112,17 @@ TEST_CASE("in place through a view of an empty tensor") {
     mul_(empty_part, 5.0);
     sum(a).backward();
     CHECK(vals(x.grad()) == std::vector<double>{2, 2, 2});
+
+    // The base itself empty (it was refused as non-contiguous).
+    for (const Dims& shape : {Dims{2, 0}, Dims{0, 3}}) {
+        CAPTURE(shape);
+        Tensor e = zeros(shape, DType::f64).requires_grad_(true);
+        Tensor b = mul(e, 2.0);
+        Tensor part = shape[0] == 2 ? b.narrow(0, 0, 1) : b.select(1, 1);
+        mul_(part, 5.0);
+        sum(b).backward();
+        CHECK(e.grad().sizes() == shape);
+    }
 }
 
 // ---- as_strided ---------------------------------------------------------------------------
@@ -132,11 +143,18 @@ TEST_CASE("as_strided with overlapping windows adds the gradients of shared elem
 }
 
 TEST_CASE("as_strided: an empty view with a stride-0 dim has a zero gradient") {
-    Tensor x = leaf({1, 2, 3});
-    const Tensor e = as_strided(x, {0, 2}, {1, 0}, std::nullopt);
-    CHECK(e.numel() == 0);
-    sum(e).backward();
-    CHECK(vals(x.grad()) == std::vector<double>{0, 0, 0});
+    // An empty view reaches no element, so any offset is in bounds (PyTorch).
+    for (const std::int64_t offset : {0, 3, 5}) {
+        CAPTURE(offset);
+        Tensor x = leaf({1, 2, 3});
+        const Tensor e = as_strided(x, {0, 2}, {1, 0}, offset);
+        CHECK(e.numel() == 0);
+        sum(mul(e, e)).backward();
+        CHECK(vals(x.grad()) == std::vector<double>{0, 0, 0});
+        Tensor y = leaf({1, 2, 3});
+        sum(as_strided(y, {2, 0}, {0, 1}, offset)).backward();
+        CHECK(vals(y.grad()) == std::vector<double>{0, 0, 0});
+    }
 }
 
 // ---- einsum --------------------------------------------------------------------------------
