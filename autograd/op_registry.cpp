@@ -61,6 +61,8 @@ const std::vector<OpInfo>& differentiable_ops() {
         {"neg", true, {input}}, {"abs", true, {input}}, {"exp", true, {input}}, {"log", true, {input}},
         {"log1p", true, {input}}, {"sqrt", true, {input}}, {"rsqrt", true, {input}}, {"sin", true, {input}},
         {"cos", true, {input}}, {"tanh", true, {input}}, {"sigmoid", true, {input}}, {"relu", true, {input}},
+        {"leaky_relu", true, {{"negative_slope", {"default", "other"}}, input}},
+        {"softplus", true, {{"beta", {"default", "other"}}, {"threshold", {"below", "above"}}, input}},
         {"gelu", true, {input}}, {"gelu_tanh", true, {input}}, {"erf", true, {input}}, {"reciprocal", true, {input}},
         {"sign", true, {input}}, {"floor", true, {input}}, {"ceil", true, {input}}, {"round", true, {input}},
         {"pow_scalar", true, {{"exponent", {"integer", "negative", "fractional", "zero", "one"}}, input}},

@@ -27,6 +27,17 @@ template <UnaryOp OP, typename T> PESO_HD inline auto unary_fn(T x, const UnaryP
     else if constexpr (OP == UnaryOp::abs) return static_cast<T>(x < 0 ? -x : x);
     else if constexpr (OP == UnaryOp::relu) return static_cast<T>(x < 0 ? T(0) : x);  // NaN passes through
     else if constexpr (OP == UnaryOp::sign) return static_cast<T>((T(0) < x) - (x < T(0)));
+    else if constexpr (OP == UnaryOp::leaky_relu) {
+        if constexpr (is_float_v<T>) return x > T(0) ? x : x * static_cast<T>(p.a);  // NaN passes through
+        else return x;  // integers are computed in floating point (the front-end converts)
+    }
+    else if constexpr (OP == UnaryOp::softplus) {
+        if constexpr (is_float_v<T>) {
+            // Above the threshold the result equals x to working precision (PyTorch's cut-off).
+            const T beta = static_cast<T>(p.a), bx = x * beta;
+            return bx > static_cast<T>(p.b) ? x : static_cast<T>(std::log1p(std::exp(bx)) / beta);
+        } else return x;
+    }
     else if constexpr (OP == UnaryOp::clamp) {
         if constexpr (is_float_v<T>) {
             // min(max(x, lo), hi): with lo > hi every element becomes hi, as

@@ -46,6 +46,8 @@ void add_unary_samples(Samples& s) {
         {"tanh", [](const Tensor& x) { return tanh(x); }, -2, 2, false},
         {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, -3, 3, false},
         {"relu", [](const Tensor& x) { return relu(x); }, 0.2, 1, true},
+        {"leaky_relu", [](const Tensor& x) { return leaky_relu(x); }, 0.2, 1, true},
+        {"softplus", [](const Tensor& x) { return softplus(x); }, -3, 3, false},
         {"gelu", [](const Tensor& x) { return gelu(x); }, -3, 3, false},
         {"gelu_tanh", [](const Tensor& x) { return gelu(x, "tanh"); }, -3, 3, false},
         {"erf", [](const Tensor& x) { return erf(x); }, -1.5, 1.5, false},
@@ -70,6 +72,16 @@ void add_unary_samples(Samples& s) {
           [](const TL& x) { return pow(x[0], 2.5); });
     s.add("pow_scalar", {"input=non-contiguous"}, [](Inputs& in) { return TL{in.p({3, 2}, 0.5, 2)}; },
           [](const TL& x) { return pow(tr(x[0]), -2); });
+
+    const auto mixed = [](Inputs& in) { return TL{in.away_from_zero({3, 4}, 0.2, 2)}; };
+    s.add("leaky_relu", {"negative_slope=default"}, mixed, [](const TL& x) { return leaky_relu(x[0]); });
+    s.add("leaky_relu", {"negative_slope=other"}, mixed, [](const TL& x) { return leaky_relu(x[0], -0.3); });
+    const auto wide = [](Inputs& in) { return TL{in.p({3, 4}, -4, 4)}; };
+    s.add("softplus", {"beta=default", "threshold=below"}, wide, [](const TL& x) { return softplus(x[0]); });
+    s.add("softplus", {"beta=other", "threshold=below"}, wide, [](const TL& x) { return softplus(x[0], 2.5); });
+    // beta x crosses the threshold (3) inside the input: both branches, no element near the cut.
+    s.add("softplus", {"beta=other", "threshold=above"}, [](Inputs& in) { return TL{in.away_from_zero({3, 4}, 0.2, 2)}; },
+          [](const TL& x) { return softplus(add(x[0], 1.0), 2.0, 3.0); });
 
     // distinct values: none within 0.05 of a bound.
     const auto grid = [](Inputs& in) { return TL{in.distinct({3, 3})}; };
