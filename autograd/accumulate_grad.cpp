@@ -25,7 +25,7 @@ Tensor owned(const Tensor& g) {
 
 }  // namespace
 
-std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
+std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads, bool create_graph) {
     Tensor& g = grads.at(0);
     AutogradMeta& m = meta(variable_);
     PESO_CHECK(g.sizes() == variable_.sizes(), ShapeError,
@@ -33,8 +33,8 @@ std::vector<Tensor> AccumulateGrad::apply(std::vector<Tensor>&& grads) {
                variable_.sizes());
     if (g.dtype() != variable_.dtype()) g = native::to_dtype(g, variable_.dtype());
     if (!m.grad.defined()) {
-        m.grad = grad_enabled() ? g : owned(g);  // create_graph keeps the gradient's own history
-    } else if (grad_enabled()) {
+        m.grad = create_graph ? g : owned(g);  // create_graph keeps the gradient's own history
+    } else if (create_graph) {
         m.grad = peso::add(m.grad, g);  // out of place and recorded: the old .grad may be part of a graph
     } else {
         native::binary_(BinaryOp::add, m.grad, g);

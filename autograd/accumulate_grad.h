@@ -8,7 +8,7 @@ namespace peso::autograd {
 class AccumulateGrad final : public Node {
 public:
     explicit AccumulateGrad(Tensor variable);
-    std::vector<Tensor> apply(std::vector<Tensor>&& grads) override;
+    std::vector<Tensor> apply(std::vector<Tensor>&& grads, bool create_graph) override;
     const Tensor& variable() const { return variable_; }
 
 private:

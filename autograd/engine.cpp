@@ -1,5 +1,6 @@
 #include "autograd/engine.h"
 
+#include <algorithm>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -31,9 +32,14 @@ public:
     GraphTask(bool retain_graph, bool create_graph, bool accumulate)
         : retain_graph_(retain_graph), create_graph_(create_graph), accumulate_(accumulate) {}
 
+    // A root given twice (backward({y, y})) is one node that receives both
+    // gradients: it is listed once, or its inputs would count it twice as a
+    // dependency and never become ready.
     void add_root(const Edge& e, Tensor grad) {
-        roots_.push_back(e.fn.get());
-        keep_.push_back(e.fn);
+        if (std::find(roots_.begin(), roots_.end(), e.fn.get()) == roots_.end()) {
+            roots_.push_back(e.fn.get());
+            keep_.push_back(e.fn);
+        }
         add_to_buffer(*e.fn, e.input_nr, std::move(grad));
     }
 
@@ -103,6 +109,11 @@ private:
 
     bool is_needed(Node* n) const { return accumulate_ || needed_.count(n) > 0; }
 
+    // Sums every gradient that reaches one input. Which tensor object arrives
+    // does not matter: the same tensor arriving twice (add(x, x) returns its
+    // gradient for both inputs) is summed like any other, since neither copy
+    // is then a sole owner. A lent partial gradient comes back here only after
+    // its slot was emptied by lend_partials, so it simply refills the slot.
     void add_to_buffer(Node& node, int input_nr, Tensor grad) {
         auto& buf = buffers_[&node];
         if (buf.empty()) buf.resize(std::max<std::size_t>(node.outputs().size(), 1));
@@ -111,8 +122,6 @@ private:
             slot = std::move(grad);
         } else if (create_graph_) {
             slot = peso::add(slot, grad);
-        } else if (grad.is_same(slot)) {
-            // a lent partial gradient, returned with the backward's share added in place
         } else if (sole_owner(slot) && slot.dtype() == grad.dtype()) {
             native::binary_(BinaryOp::add, slot, grad);  // no third buffer of the input's size
         } else if (sole_owner(grad) && slot.dtype() == grad.dtype()) {
@@ -143,11 +152,19 @@ private:
         fn.lend_partial_grads(std::move(lent));
     }
 
-    // Puts back what the backward did not return as its gradient.
+    // Puts back what the backward did not return as its gradient. A lent
+    // buffer may come back only as the gradient of the input it was lent for:
+    // returned for another input too, it would alias two gradient slots.
     void restore_partials(FunctionNode& fn, const std::vector<Tensor>& out) {
         std::vector<Tensor> lent = fn.take_partial_grads();
         for (std::size_t i = 0; i < lent.size(); ++i) {
-            if (!lent[i].defined() || (i < out.size() && out[i].is_same(lent[i]))) continue;
+            if (!lent[i].defined()) continue;
+            for (std::size_t k = 0; k < out.size(); ++k)
+                PESO_CHECK(k == i || !out[k].defined() || !out[k].shares_storage(lent[i]), Error,
+                           "internal error: the backward of '{}' returned the partial gradient lent for its input {} "
+                           "as the gradient of input {}",
+                           fn.name(), i, k);
+            if (i < out.size() && out[i].is_same(lent[i])) continue;
             const Edge& e = fn.next_edges()[i];
             buffers_.at(e.fn.get()).at(static_cast<std::size_t>(e.input_nr)) = std::move(lent[i]);
         }
@@ -170,17 +187,10 @@ private:
         if (!is_needed(&node) || (!accumulate_ && is_accumulator)) return;
         std::vector<Tensor> out;
         {
-            const bool previous = grad_enabled();
-            set_grad_enabled(create_graph_);
+            const GradModeGuard mode(create_graph_);
             FunctionNode* taker = partial_grad_taker(node);
             if (taker) lend_partials(*taker);
-            try {
-                out = node.apply(std::move(grads));
-            } catch (...) {
-                set_grad_enabled(previous);
-                throw;
-            }
-            set_grad_enabled(previous);
+            out = node.apply(std::move(grads), create_graph_);
             if (taker) restore_partials(*taker, out);
         }
         if (anomaly_enabled()) check_anomaly(node, out);

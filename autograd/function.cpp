@@ -72,12 +72,12 @@ Edge gradient_edge(const Tensor& t) {
 FunctionNode::FunctionNode(std::string name, BackwardFn fn, std::vector<SavedTensor> saved)
     : Node(std::move(name)), fn_(std::move(fn)), saved_(std::move(saved)) {}
 
-TensorList FunctionNode::apply(TensorList&& grad_outputs) {
+TensorList FunctionNode::apply(TensorList&& grad_outputs, bool create_graph) {
     PESO_CHECK(!released_, Error,
                "trying to backward through the graph a second time (the saved tensors of '{}' were freed after the "
                "first backward); pass retain_graph=true to the first backward if you need to",
                name());
-    const BackwardContext ctx(*this, shared_from_this(), saved_, partials_);
+    const BackwardContext ctx(*this, shared_from_this(), saved_, partials_, create_graph);
     TensorList grads = fn_(ctx, grad_outputs);
     PESO_CHECK(grads.size() == next_edges().size(), Error,
                "internal error: backward of '{}' returned {} gradients for {} inputs", name(), grads.size(),
@@ -122,6 +122,7 @@ std::shared_ptr<FunctionNode> record(std::string name, const std::vector<Tensor>
     const std::string_view op = std::string_view(name).substr(0, name.find(" ("));
     PESO_CHECK(is_registered_op(op), Error,
                "internal error: op '{}' records a gradient but is not listed in autograd/op_registry.cpp", name);
+    RecordedOps::note(op);
     for (SavedTensor& s : saved) s.bind_output(outputs);
     auto node = std::make_shared<FunctionNode>(std::move(name), std::move(backward), std::move(saved));
     node->next_edges().reserve(inputs.size());
@@ -183,8 +184,12 @@ void rebase_history(const Tensor& self, std::string op, const std::vector<Tensor
     // which passes to the base's old history unchanged.
     BackwardFn copy_slices = [geometry, backward, n_others](const BackwardContext& ctx,
                                                             const TensorList& g) -> TensorList {
-        const Tensor gb = contiguous(g[0]);  // the geometry is that of a contiguous base
-        const Tensor region_grad = gb.as_strided(geometry.sizes, geometry.strides, geometry.offset).clone();
+        // The geometry is that of a contiguous base starting at offset 0 of
+        // the region's storage; the incoming gradient may be a slice of a
+        // larger buffer (cat's backward makes them), so its own offset adds.
+        const Tensor gb = contiguous(g[0]);
+        const Tensor region_grad =
+            gb.as_strided(geometry.sizes, geometry.strides, gb.storage_offset() + geometry.offset).clone();
         TensorList res = backward(ctx, {region_grad});
         TensorList out(n_others + 1);
         if (ctx.needs_input_grad(0)) {

@@ -22,8 +22,12 @@ using TensorList = std::vector<Tensor>;
 class BackwardContext {
 public:
     BackwardContext(const Node& node, std::shared_ptr<Node> self, const std::vector<SavedTensor>& saved,
-                    const TensorList& partial_grads)
-        : node_(node), self_(std::move(self)), saved_(saved), partial_grads_(partial_grads) {}
+                    const TensorList& partial_grads, bool create_graph)
+        : node_(node), self_(std::move(self)), saved_(saved), partial_grads_(partial_grads),
+          create_graph_(create_graph) {}
+    // Whether this backward is being recorded (create_graph): a fused kernel
+    // that is not itself differentiable may run only when it is not.
+    bool create_graph() const { return create_graph_; }
     // The i-th saved tensor (throws if modified in place since, or freed).
     Tensor saved(std::size_t i) const { return saved_.at(i).unpack(node_, self_); }
     bool needs_input_grad(std::size_t i) const { return node_.needs_input_grad(i); }
@@ -40,6 +44,7 @@ private:
     std::shared_ptr<Node> self_;
     const std::vector<SavedTensor>& saved_;
     const TensorList& partial_grads_;
+    bool create_graph_;
 };
 
 // grads: one per output (defined). Returns one gradient per input (undefined
@@ -49,7 +54,7 @@ using BackwardFn = std::function<TensorList(const BackwardContext& ctx, const Te
 class FunctionNode final : public Node, public std::enable_shared_from_this<FunctionNode> {
 public:
     FunctionNode(std::string name, BackwardFn fn, std::vector<SavedTensor> saved);
-    TensorList apply(TensorList&& grad_outputs) override;
+    TensorList apply(TensorList&& grad_outputs, bool create_graph) override;
     void release_saved() override;
     // Whether the backward may take partial gradients (see partial_grad).
     bool accepts_partial_grads() const { return accepts_partials_; }

@@ -34,6 +34,19 @@ private:
     bool previous_;
 };
 
+// Sets grad mode to a given value for its scope (the engine: on exactly when
+// the backward's own graph is recorded).
+class GradModeGuard {
+public:
+    explicit GradModeGuard(bool enabled) : previous_(grad_enabled()) { set_grad_enabled(enabled); }
+    ~GradModeGuard() { set_grad_enabled(previous_); }
+    GradModeGuard(const GradModeGuard&) = delete;
+    GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
 // Backward passes in its scope throw, naming the forward op, as soon as a
 // backward function produces NaN or Inf.
 class DetectAnomalyGuard {

@@ -38,7 +38,9 @@ public:
 
     // Gradients for next_edges() (one each, undefined where not needed),
     // given the gradients of this node's outputs (one per output, defined).
-    virtual std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) = 0;
+    // create_graph: the backward is itself being recorded (grad mode is on
+    // while it runs), so it must use differentiable ops throughout.
+    virtual std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs, bool create_graph) = 0;
     // Frees saved tensors; a later apply() must then throw.
     virtual void release_saved() {}
 

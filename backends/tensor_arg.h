@@ -16,7 +16,9 @@ struct TensorArg {
 
     int dim() const { return sizes.size(); }
     std::int64_t numel() const { return sizes.product(); }
+    // An empty tensor holds no element to be out of order (as in PyTorch).
     bool is_contiguous() const {
+        if (numel() == 0) return true;
         std::int64_t expected = 1;
         for (int i = dim() - 1; i >= 0; --i) {
             if (sizes[i] != 1 && strides[i] != expected) return false;

@@ -5,7 +5,10 @@
 //   generate  tokens/s of GPT-2 124M sampling 200 tokens after a 16-token
 //             prompt with the KV cache (batch 1).
 // Weights are random (speed does not depend on them); batches are random ids.
-// Run: peso_gpt_bench [train|generate|baby|small|gpt2] [--steps N]
+// Run: peso_gpt_bench [train|generate|baby|small|gpt2] [--steps N] [--warmup N] [--seq T]
+//                      [--checkpoint-activations]
+//   --seq T overrides the sequence length (GPT-2's default here is 64);
+//   --checkpoint-activations recomputes each block during backward.
 #include <fmt/format.h>
 #include <omp.h>
 #include <sys/resource.h>
@@ -69,10 +72,19 @@ double peak_rss_gb() {
     return static_cast<double>(u.ru_maxrss) / (1024.0 * 1024.0);  // ru_maxrss is in KiB on Linux
 }
 
-void bench_train(const TrainCase& tc, int steps) {
-    const std::int64_t T = tc.name == "gpt2" ? 64 : tc.config.block_size;
+struct TrainOptions {
+    int steps = 10;
+    int warmup = 2;  // warm-up steps fill the allocator's cache
+    std::int64_t seq = 0;  // 0: the case's default
+    bool checkpoint_activations = false;
+};
+
+void bench_train(const TrainCase& tc, const TrainOptions& to) {
+    const std::int64_t T = to.seq > 0 ? to.seq : (tc.name == "gpt2" ? 64 : tc.config.block_size);
     manual_seed(1337);
-    models::Gpt model(tc.config);
+    models::GptConfig config = tc.config;
+    config.checkpoint_activations = to.checkpoint_activations;
+    models::Gpt model(config);
     memory_report("model");
     nn::optim::AdamWOptions o;
     o.lr = 6e-4;
@@ -82,7 +94,7 @@ void bench_train(const TrainCase& tc, int steps) {
     const Tensor targets = randint(0, tc.config.vocab_size, {tc.batch, T});
     std::vector<double> times;
     float loss = 0;
-    for (int s = 0; s < steps + 2; ++s) {  // two warm-up steps fill the allocator's cache
+    for (int s = 0; s < to.steps + to.warmup; ++s) {
         const double t0 = bench::now_seconds();
         opt.zero_grad();
         const auto out = model.forward(idx, targets);
@@ -93,12 +105,13 @@ void bench_train(const TrainCase& tc, int steps) {
         opt.step();
         if (s < 2) memory_report("step");
         loss = out.loss.item<float>();
-        if (s >= 2) times.push_back(bench::now_seconds() - t0);
+        if (s >= to.warmup) times.push_back(bench::now_seconds() - t0);
     }
     const double med = bench::median(times);
-    fmt::print("{:<6} {:>2}L {:>2}H {:>4}d  B={:<2} T={:<4} {:>9.1f} ms/step {:>9.0f} tok/s   (min {:.1f}, max {:.1f}; "
+    fmt::print("{:<6} {:>2}L {:>2}H {:>4}d  B={:<2} T={:<4}{} {:>9.1f} ms/step {:>9.0f} tok/s   (min {:.1f}, max {:.1f}; "
                "loss {:.3f}; peak RSS {:.2f} GB)\n",
-               tc.name, tc.config.n_layer, tc.config.n_head, tc.config.n_embd, tc.batch, T, med * 1e3,
+               tc.name, tc.config.n_layer, tc.config.n_head, tc.config.n_embd, tc.batch, T,
+               to.checkpoint_activations ? " ckpt" : "", med * 1e3,
                static_cast<double>(tc.batch * T) / med, *std::min_element(times.begin(), times.end()) * 1e3,
                *std::max_element(times.begin(), times.end()) * 1e3, loss, peak_rss_gb());
 }
@@ -131,9 +144,13 @@ void bench_generate(int runs) {
 
 int main(int argc, char** argv) {
     std::vector<std::string> what;
-    int steps = 10;
+    TrainOptions to;
     for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--steps") == 0 && i + 1 < argc) steps = std::max(1, std::atoi(argv[++i]));
+        const bool has_value = i + 1 < argc;
+        if (std::strcmp(argv[i], "--steps") == 0 && has_value) to.steps = std::max(1, std::atoi(argv[++i]));
+        else if (std::strcmp(argv[i], "--warmup") == 0 && has_value) to.warmup = std::max(0, std::atoi(argv[++i]));
+        else if (std::strcmp(argv[i], "--seq") == 0 && has_value) to.seq = std::max(1, std::atoi(argv[++i]));
+        else if (std::strcmp(argv[i], "--checkpoint-activations") == 0) to.checkpoint_activations = true;
         else what.emplace_back(argv[i]);
     }
     if (what.empty()) what = {"train", "generate"};
@@ -142,7 +159,7 @@ int main(int argc, char** argv) {
         bool known = false;
         for (const auto& tc : train_cases())
             if (w == "train" || w == tc.name) {
-                bench_train(tc, steps);
+                bench_train(tc, to);
                 known = true;
             }
         if (w == "generate") {

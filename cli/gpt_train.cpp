@@ -33,7 +33,7 @@ struct TrainArgs {
     std::string device = "cpu";
     double max_time = 0;  // seconds; 0 = no limit
     std::uint64_t seed = 1337;
-    bool resume = false, quiet = false;
+    bool resume = false, quiet = false, checkpoint_activations = false;
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -125,8 +125,9 @@ int run_train(const TrainArgs& a) {
     const fs::path state_path = out / "train_state.safetensors";
     const bool resuming = a.resume && fs::exists(state_path);
     PESO_CHECK(!a.resume || resuming, IOError, "--resume: no {} to resume from", state_path.string());
-    const models::GptConfig config = resuming ? models::GptConfig::from_json(read_text_file(out / "config.json"))
-                                              : make_config(a, tok->vocab_size());
+    models::GptConfig config = resuming ? models::GptConfig::from_json(read_text_file(out / "config.json"))
+                                        : make_config(a, tok->vocab_size());
+    config.checkpoint_activations = a.checkpoint_activations;
     PESO_CHECK(static_cast<std::int64_t>(val_ids.size()) > config.block_size, ValueError,
                "{}: {} tokens are too few for block size {} (the validation split needs more than a block)", a.data,
                ids.size(), config.block_size);
@@ -247,7 +248,8 @@ Runner add_gpt_train(CLI::App& gpt) {
     cmd->add_option("--min-lr", a->min_lr, "learning rate at the end of the cosine decay")->capture_default_str();
     cmd->add_option("--warmup", a->warmup, "linear warmup steps")->capture_default_str();
     cmd->add_option("--weight-decay", a->weight_decay)->capture_default_str();
-    cmd->add_option("--beta2", a->beta2)->capture_default_str();
+    cmd->add_option("--beta1", a->beta1, "AdamW's first-moment decay")->capture_default_str();
+    cmd->add_option("--beta2", a->beta2, "AdamW's second-moment decay")->capture_default_str();
     cmd->add_option("--grad-clip", a->grad_clip, "global gradient norm clip (0: off)")->capture_default_str();
     cmd->add_option("--dropout", a->dropout)->capture_default_str();
     cmd->add_option("--bias", a->bias, "biases in Linear and LayerNorm layers (GPT-2: true; nanoGPT's default: false)")
@@ -264,6 +266,9 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str();
     cmd->add_flag("--resume", a->resume, "continue the run saved in --out");
     cmd->add_flag("--quiet", a->quiet, "no progress line");
+    cmd->add_flag("--checkpoint-activations", a->checkpoint_activations,
+                  "recompute each block's activations during backward instead of keeping them: less memory, about "
+                  "a third more time per step");
     return [a, cmd]() { return cmd->parsed() ? run_train(*a) : -1; };
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/checkpoint.h"
 #include "nn/dropout.h"
 #include "nn/init.h"
 #include "nn/losses.h"
@@ -101,8 +102,19 @@ GptOutput Gpt::forward(const Tensor& idx, const Tensor& targets, bool last_only,
     // mask serves every layer.
     const Tensor future =
         T > 1 ? triu(ones({T, past + T}, TensorOptions(DType::b8).device(idx.device())), past + 1) : Tensor();
-    for (std::size_t i = 0; i < h->size(); ++i)
-        x = (*h)[i]->forward(x, future, cache ? &cache->layer(i) : nullptr, past);
+    const bool recompute = config_.checkpoint_activations && is_training() && !cache && autograd::grad_enabled();
+    for (std::size_t i = 0; i < h->size(); ++i) {
+        if (recompute) {
+            // Captured by value: the block runs again during backward.
+            const auto block = (*h)[i];
+            const auto run = [block, future](const std::vector<Tensor>& in) {
+                return std::vector<Tensor>{block->forward(in[0], future)};
+            };
+            x = autograd::checkpoint(run, {x})[0];
+        } else {
+            x = (*h)[i]->forward(x, future, cache ? &cache->layer(i) : nullptr, past);
+        }
+    }
     if (cache) cache->advance(T);
     x = ln_f->forward(x);
     GptOutput out;

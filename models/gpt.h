@@ -78,6 +78,8 @@ public:
 
     KvCache make_cache(std::int64_t batch) const;
     const GptConfig& config() const { return config_; }
+    // See GptConfig::checkpoint_activations (a loaded model's config lacks it).
+    void set_checkpoint_activations(bool on) { config_.checkpoint_activations = on; }
     std::string type_name() const override { return "GPT"; }
 
     std::shared_ptr<nn::Embedding> wte, wpe;

@@ -15,6 +15,10 @@ struct GptConfig {
     std::int64_t vocab_size = 50257;
     double dropout = 0.0;
     bool bias = true;  // biases in Linear layers and LayerNorms, as GPT-2
+    // Training only: each block's activations are recomputed during backward
+    // instead of kept (autograd::checkpoint), trading about one more forward
+    // per step for memory. Not part of the model: not saved in to_json().
+    bool checkpoint_activations = false;
 
     // gpt-nano (3 layers, 3 heads, 48), gpt-micro (4, 4, 128), gpt-mini
     // (6, 6, 192), gpt2 (12, 12, 768), gpt2-medium (24, 16, 1024); block

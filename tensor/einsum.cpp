@@ -310,18 +310,67 @@ void check_operand_types(const std::vector<Tensor>& operands) {
                "einsum: dtype {} is not supported (float32, float64, int32 and int64 are)", t);
 }
 
-}  // namespace
+// The equation parsed, checked against the operands, with every dim labelled.
+struct Labelled {
+    Equation eq;
+    std::vector<Operand> ops;
+    int max_ellipsis = 0;
+};
 
-Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands) {
+Labelled label_equation(std::string_view equation, const std::vector<Tensor>& operands) {
     PESO_CHECK(!operands.empty(), ValueError, "einsum: '{}' needs at least one operand", equation);
-    const Equation eq = parse_equation(equation);
-    PESO_CHECK(eq.inputs.size() == operands.size(), ValueError,
-               "einsum: '{}' has {} input terms but {} operands were given", equation, eq.inputs.size(),
+    Labelled l{parse_equation(equation), {}, 0};
+    PESO_CHECK(l.eq.inputs.size() == operands.size(), ValueError,
+               "einsum: '{}' has {} input terms but {} operands were given", equation, l.eq.inputs.size(),
                operands.size());
     check_operand_types(operands);
-    const std::vector<int> ellipsis = ellipsis_dims(equation, eq, operands);
-    const int max_ellipsis = *std::max_element(ellipsis.begin(), ellipsis.end());
-    std::vector<Operand> ops = label_operands(eq, operands, ellipsis, max_ellipsis);
+    const std::vector<int> ellipsis = ellipsis_dims(equation, l.eq, operands);
+    l.max_ellipsis = *std::max_element(ellipsis.begin(), ellipsis.end());
+    l.ops = label_operands(l.eq, operands, ellipsis, l.max_ellipsis);
+    return l;
+}
+
+}  // namespace
+
+EinsumLabels einsum_labels(std::string_view equation, const std::vector<Tensor>& operands) {
+    const Labelled l = label_equation(equation, operands);
+    const std::vector<int> out = output_labels(l.eq, l.ops, l.max_ellipsis, equation);
+    // Letters keep their own names; each "..." dim takes the next letter no
+    // term uses.
+    std::array<char, kLabels> name{};
+    LabelSet used;
+    for (const Operand& op : l.ops)
+        for (const int label : op.labels)
+            if (label < kLetters) used.set(static_cast<std::size_t>(label));
+    int next = 0;
+    for (int label = 0; label < kLabels; ++label) {
+        if (label < kLetters) {
+            name[label] = label_name(label)[0];
+            continue;
+        }
+        while (next < kLetters && used[static_cast<std::size_t>(next)]) ++next;
+        if (next < kLetters) name[label] = label_name(next++)[0];
+    }
+    const auto spell = [&](const std::vector<int>& labels) {
+        std::string s;
+        for (const int label : labels) {
+            PESO_CHECK(name[label] != 0, ValueError,
+                       "einsum: '{}' uses too many labels to name its '...' dims with unused letters", equation);
+            s += name[label];
+        }
+        return s;
+    };
+    EinsumLabels r;
+    for (const Operand& op : l.ops) r.inputs.push_back(spell(op.labels));
+    r.output = spell(out);
+    return r;
+}
+
+Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands) {
+    Labelled labelled = label_equation(equation, operands);
+    const Equation& eq = labelled.eq;
+    const int max_ellipsis = labelled.max_ellipsis;
+    std::vector<Operand>& ops = labelled.ops;
     for (std::size_t i = 0; i < ops.size(); ++i) take_diagonals(ops[i], i, equation);
     const auto size = label_sizes(ops, equation);
     const std::vector<int> out = output_labels(eq, ops, max_ellipsis, equation);

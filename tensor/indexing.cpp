@@ -212,7 +212,13 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
     check_same_device(op, {&x, &index});
     check_index_dtype(index, op, true);
     PESO_CHECK(index.dim() <= 1, ShapeError, "{}: index must be 0-D or 1-D, got shape {}", op, index.sizes());
-    if (x.dim() == 0) return reshape(index_select(unsqueeze(x, 0), 0, index), index.sizes());
+    if (x.dim() == 0) {
+        // The result keeps the input's rank (PyTorch); so a 0-d input takes
+        // exactly one index.
+        PESO_CHECK(index.numel() == 1, ShapeError,
+                   "{}: a 0-d input takes exactly one index, got index shape {}", op, index.sizes());
+        return reshape(index_select(unsqueeze(x, 0), 0, index), {});
+    }
     const int d = wrap_dim(dim, x.dim(), op);
     check_index_values(index, x.size(d), d, op);
     return run_index_select(x, d, index);

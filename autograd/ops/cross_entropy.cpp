@@ -24,7 +24,7 @@ Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tens
     record("cross_entropy", {logits}, {out}, {save(logits), save(target), save(valid), save(lse)},
            [](const Ctx& c, const Grads& g) -> Grads {
                const Tensor x = c.saved(0), t = c.saved(1), valid = c.saved(2);
-               if (autograd::grad_enabled()) {
+               if (c.create_graph()) {
                    // Double backward: the same formula from differentiable ops
                    // (softmax, not the saved logsumexp, which is x's function too).
                    const Tensor onehot = native::one_hot(t, x.size(1)).to(x.dtype());

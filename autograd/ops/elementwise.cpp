@@ -81,6 +81,21 @@ Tensor relu(const Tensor& x) {
         return {masked_fill(g[0], native::le(c.saved(1), 0.0), 0.0)};
     });
 }
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+    // d/dx: 1 where x > 0, negative_slope elsewhere (at 0 too, as PyTorch).
+    return unary_op("leaky_relu", x, native::leaky_relu(x, negative_slope), true, false,
+                    [negative_slope](const Ctx& c, const Grads& g) -> Grads {
+                        return {where(native::gt(c.saved(0), 0.0), g[0], mul(g[0], negative_slope))};
+                    });
+}
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+    // d/dx: sigmoid(beta x), and 1 above the threshold where the forward is x.
+    return unary_op("softplus", x, native::softplus(x, beta, threshold), true, false,
+                    [beta, threshold](const Ctx& c, const Grads& g) -> Grads {
+                        const Tensor bx = mul(c.saved(0), beta);
+                        return {mul(g[0], where(native::gt(bx, threshold), 1.0, sigmoid(bx)))};
+                    });
+}
 Tensor gelu(const Tensor& x, std::string_view approximate) {
     Tensor out = native::gelu(x, approximate);
     if (approximate == "tanh") {
@@ -88,7 +103,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
         return unary_op("gelu_tanh", x, out, true, false, [](const Ctx& c, const Grads& g) -> Grads {
             const Tensor xs = c.saved(0);
             // Without a graph of the backward to record, one fused pass does it.
-            if (!autograd::grad_enabled()) return {native::gelu_backward(g[0], xs, "tanh")};
+            if (!c.create_graph()) return {native::gelu_backward(g[0], xs, "tanh")};
             const Tensor x2 = mul(xs, xs);
             const Tensor t = tanh(mul(add(xs, mul(mul(x2, xs), 0.044715)), kSqrt2OverPi));
             const Tensor du = mul(add(mul(x2, 3 * 0.044715), 1.0), kSqrt2OverPi);
@@ -99,7 +114,7 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
     // y = x Phi(x): dy/dx = Phi(x) + x phi(x)
     return unary_op("gelu", x, out, true, false, [](const Ctx& c, const Grads& g) -> Grads {
         const Tensor xs = c.saved(0);
-        if (!autograd::grad_enabled()) return {native::gelu_backward(g[0], xs, "none")};
+        if (!c.create_graph()) return {native::gelu_backward(g[0], xs, "none")};
         const Tensor cdf = mul(add(erf(mul(xs, kInvSqrt2)), 1.0), 0.5);
         const Tensor pdf = mul(exp(mul(mul(xs, xs), -0.5)), kInvSqrt2Pi);
         return {mul(g[0], add(cdf, mul(xs, pdf)))};
@@ -141,9 +156,11 @@ Tensor pow(const Tensor& x, Scalar exponent) {
 Tensor clamp(const Tensor& x, std::optional<Scalar> lo, std::optional<Scalar> hi) {
     return unary_op("clamp", x, native::clamp(x, lo, hi), true, false, [lo, hi](const Ctx& c, const Grads& g) -> Grads {
         const Tensor xs = c.saved(0);
+        // The gradient passes where lo <= x <= hi; with lo > hi nowhere.
         Tensor outside = native::zeros_like(xs).to(DType::b8);
         if (lo) outside = native::logical_or(outside, native::lt(xs, *lo));
         if (hi) outside = native::logical_or(outside, native::gt(xs, *hi));
+        if (lo && hi && lo->to_double() > hi->to_double()) outside = native::ones_like(outside);
         return {masked_fill(g[0], outside, 0.0)};
     });
 }

@@ -19,7 +19,7 @@ Tensor embedding(const Tensor& weight, const Tensor& indices) {
     auto node = record("embedding", {weight}, {out}, {save(indices)}, [shape](const Ctx& c, const Grads& g) -> Grads {
         const Tensor idx = c.saved(0).reshape({-1});
         const Tensor rows = g[0].reshape({idx.numel(), shape[1]});
-        if (grad_enabled()) return {index_add(zeros_of(shape, g[0]), 0, idx, rows)};  // double backward
+        if (c.create_graph()) return {index_add(zeros_of(shape, g[0]), 0, idx, rows)};  // double backward
         // The rows go straight into the weight's gradient so far (a tied
         // output head's) when the engine lends it: no (vocab, C) buffer.
         Tensor acc = c.partial_grad(0);

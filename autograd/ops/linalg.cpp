@@ -18,8 +18,11 @@ Tensor mT(const Tensor& t) { return transpose(t, -2, -1); }
 // weight.t()), the product is formed as (g^T a)^T so that the weight gets a
 // contiguous gradient of its own layout.
 Tensor shared_rhs_grad(const Tensor& a, bool b_transposed, const Tensor& g) {
-    const Tensor a2 = a.reshape({-1, a.size(-1)});
-    const Tensor g2 = g.reshape({-1, g.size(-1)});
+    // The row count is spelled out: with K or N of 0, -1 would be ambiguous.
+    std::int64_t rows = 1;
+    for (std::int64_t d = 0; d + 1 < a.dim(); ++d) rows *= a.size(d);
+    const Tensor a2 = a.reshape({rows, a.size(-1)});
+    const Tensor g2 = g.reshape({rows, g.size(-1)});
     return b_transposed ? mT(matmul(mT(g2), a2)) : matmul(mT(a2), g2);
 }
 
@@ -69,64 +72,59 @@ Tensor bmm(const Tensor& a, const Tensor& b) { return matmul_nd("bmm", a, b, nat
 
 // ---- einsum ---------------------------------------------------------------------------
 // The gradient of an operand is itself an einsum: contract the output
-// gradient with the other operand down to the operand's letters. Letters that
-// only the operand has (summed away in the forward) are broadcast back.
+// gradient with the other operands down to the operand's distinct letters.
+// Then three corrections give it the operand's shape: letters only the
+// operand has (summed away in the forward) are broadcast back; letters the
+// operand held at size 1 while others broadcast them are summed back to 1;
+// and a letter the operand repeats ("ii") puts the gradient on that diagonal,
+// zeros elsewhere. The tensor layer's explicit form of the equation (one
+// letter per dim, "..." spelled out) is what is differentiated.
 
 namespace {
 
-struct Spec {
-    std::vector<std::string> inputs;
-    std::string output;
-};
-
-Spec parse_spec(std::string_view equation) {
-    std::string eq;
-    for (char ch : equation)
-        if (ch != ' ') eq += ch;
-    Spec s;
-    const auto arrow = eq.find("->");
-    const std::string lhs = eq.substr(0, arrow);
-    std::size_t start = 0;
-    while (true) {
-        const auto comma = lhs.find(',', start);
-        s.inputs.push_back(lhs.substr(start, comma - start));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    if (arrow != std::string::npos) {
-        s.output = eq.substr(arrow + 2);
-    } else {  // implicit output: letters used exactly once, sorted
-        std::string all;
-        for (const auto& in : s.inputs) all += in;
-        for (char ch = 'A'; ch <= 'z'; ++ch)
-            if (std::count(all.begin(), all.end(), ch) == 1) s.output += ch;
-    }
-    return s;
+std::string distinct_letters(const std::string& term) {
+    std::string out;
+    for (const char ch : term)
+        if (out.find(ch) == std::string::npos) out += ch;
+    return out;
 }
 
-// The gradient of operand `k` of `spec` given the output gradient g.
-Tensor einsum_operand_grad(const Spec& spec, std::size_t k, const Tensor& g, const std::vector<Tensor>& ops,
-                           const Dims& shape) {
-    const std::string& mine = spec.inputs[k];
-    std::string available = spec.output;
-    std::string lhs = spec.output;
+// The gradient of operand k, given the output gradient g.
+Tensor einsum_operand_grad(const native::EinsumLabels& eq, std::size_t k, const Tensor& g,
+                           const std::vector<Tensor>& ops) {
+    const std::string& mine = eq.inputs[k];
+    const Tensor& operand = ops[k];
+    std::string lhs = eq.output, available = eq.output;
     std::vector<Tensor> args{g};
     for (std::size_t j = 0; j < ops.size(); ++j) {
         if (j == k) continue;
-        lhs += "," + spec.inputs[j];
-        available += spec.inputs[j];
+        lhs += "," + eq.inputs[j];
+        available += eq.inputs[j];
         args.push_back(ops[j]);
     }
-    std::string reachable;  // my letters the gradient can be expressed in
-    for (char ch : mine)
-        if (available.find(ch) != std::string::npos && reachable.find(ch) == std::string::npos) reachable += ch;
+    const std::string letters = distinct_letters(mine);
+    Dims sizes;  // the operand's size for each of its distinct letters
+    for (const char ch : letters) sizes.push_back(operand.size(static_cast<std::int64_t>(mine.find(ch))));
+    std::string reachable;
+    for (const char ch : letters)
+        if (available.find(ch) != std::string::npos) reachable += ch;
     Tensor r = einsum(lhs + "->" + reachable, args);
-    // Put back, as size-1 dims to broadcast, my letters that were summed away.
-    for (std::size_t i = 0; i < mine.size(); ++i) {
-        if (reachable.find(mine[i]) == std::string::npos) r = unsqueeze(r, static_cast<std::int64_t>(i));
-    }
-    // reachable kept my order, so r now has my letters in my order.
-    return expand(r, shape);
+    Dims broadcast_back;
+    for (std::size_t i = 0; i < reachable.size(); ++i)
+        if (sizes[static_cast<int>(letters.find(reachable[i]))] == 1 && r.size(static_cast<std::int64_t>(i)) != 1)
+            broadcast_back.push_back(static_cast<std::int64_t>(i));
+    if (!broadcast_back.empty()) r = sum(r, broadcast_back, /*keepdim=*/true);
+    for (std::size_t i = 0; i < letters.size(); ++i)
+        if (reachable.find(letters[i]) == std::string::npos) r = unsqueeze(r, static_cast<std::int64_t>(i));
+    r = expand(r, sizes);  // now one dim per distinct letter, in the operand's order
+    if (letters.size() == mine.size()) return r;
+    Tensor full = native::zeros(operand.sizes(), TensorOptions(g.dtype()).device(g.device()));
+    Dims strides = Dims::filled(static_cast<int>(letters.size()), 0);
+    for (std::size_t d = 0; d < mine.size(); ++d)
+        strides[static_cast<int>(letters.find(mine[d]))] += full.stride(static_cast<std::int64_t>(d));
+    Tensor diagonal_part = full.as_strided(sizes, strides, 0);
+    diagonal_part.copy_(r);
+    return full;
 }
 
 }  // namespace
@@ -134,19 +132,16 @@ Tensor einsum_operand_grad(const Spec& spec, std::size_t k, const Tensor& g, con
 Tensor einsum(std::string_view equation, const std::vector<Tensor>& operands) {
     Tensor out = native::einsum(equation, operands);
     if (!should_record(operands)) return out;
-    const Spec spec = parse_spec(equation);
+    const native::EinsumLabels eq = native::einsum_labels(equation, operands);
     std::vector<SavedTensor> saved;
-    std::vector<Dims> shapes;
-    for (const Tensor& t : operands) {
-        saved.push_back(save(t));
-        shapes.push_back(t.sizes());
-    }
-    record("einsum", operands, {out}, std::move(saved), [spec, shapes](const Ctx& c, const Grads& g) -> Grads {
+    for (const Tensor& t : operands) saved.push_back(save(t));
+    const std::size_t n = operands.size();
+    record("einsum", operands, {out}, std::move(saved), [eq, n](const Ctx& c, const Grads& g) -> Grads {
         std::vector<Tensor> ops;
-        for (std::size_t i = 0; i < shapes.size(); ++i) ops.push_back(c.saved(i));
-        Grads r(shapes.size());
-        for (std::size_t k = 0; k < shapes.size(); ++k)
-            if (c.needs_input_grad(k)) r[k] = einsum_operand_grad(spec, k, g[0], ops, shapes[k]);
+        for (std::size_t i = 0; i < n; ++i) ops.push_back(c.saved(i));
+        Grads r(n);
+        for (std::size_t k = 0; k < n; ++k)
+            if (c.needs_input_grad(k)) r[k] = einsum_operand_grad(eq, k, g[0], ops);
         return r;
     });
     return out;

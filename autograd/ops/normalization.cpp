@@ -43,7 +43,7 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm(const Tensor& x, const Dims& norma
            {save(x), save(weight), save(std::get<1>(res).reshape(stat_shape)), save(std::get<2>(res).reshape(stat_shape))},
            [=](const Ctx& c, const Grads& g) -> Grads {
                const Tensor xs = c.saved(0), w = c.saved(1);
-               if (!autograd::grad_enabled()) {
+               if (!c.create_graph()) {
                    // No graph of this backward: the backend's fused pass, from the saved statistics.
                    auto [dx, dw, db] = native::layer_norm_backward(
                        g[0], xs, normalized_shape, c.saved(2), c.saved(3), w,

@@ -7,9 +7,11 @@ using namespace autograd;
 
 namespace {
 
-// The reduced dims of an input of `ndim` dims (empty = all), wrapped.
+// The reduced dims of an input of `ndim` dims (empty = all), wrapped. A 0-d
+// input accepts dim 0 or -1, which name the tensor itself: nothing to reduce.
 Dims reduced_dims(const Dims& dims, int ndim) {
     Dims out;
+    if (ndim == 0) return out;
     if (dims.empty()) {
         for (int i = 0; i < ndim; ++i) out.push_back(i);
         return out;
@@ -58,23 +60,63 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
     return out;
 }
 
+namespace {
+
+// For each element of the last dim, the product of the others in its row:
+// exclusive prefix and suffix products, each a log-step scan of products of
+// shifted slices. No division, so zeros need no special case and every order
+// of derivative follows from mul, narrow and cat.
+Tensor product_of_others(const Tensor& rows) {
+    const std::int64_t n = rows.size(-1);
+    if (n == 0) return rows;
+    const Tensor one = native::ones_like(native::narrow(rows, -1, 0, 1));
+    Tensor prefix = cat({one, narrow(rows, -1, 0, n - 1)}, -1);  // x_0 ... x_{i-1}
+    Tensor suffix = cat({narrow(rows, -1, 1, n - 1), one}, -1);  // x_{i+1} ... x_{n-1}
+    for (std::int64_t shift = 1; shift < n; shift *= 2) {
+        prefix = cat({narrow(prefix, -1, 0, shift),
+                      mul(narrow(prefix, -1, shift, n - shift), narrow(prefix, -1, 0, n - shift))},
+                     -1);
+        suffix = cat({mul(narrow(suffix, -1, 0, n - shift), narrow(suffix, -1, shift, n - shift)),
+                      narrow(suffix, -1, n - shift, shift)},
+                     -1);
+    }
+    return mul(prefix, suffix);
+}
+
+// d prod / d x_i = the product of the other elements of x_i's group: the
+// reduced dims are moved last and flattened into one row per group.
+Tensor prod_input_grad(const Tensor& x, const Dims& dims) {
+    const int nd = x.dim();
+    if (nd == 0) return native::ones_like(x);
+    Dims reduced = reduced_dims(dims, nd);
+    std::sort(reduced.begin(), reduced.end());
+    Dims order, grouped;
+    for (int d = 0; d < nd; ++d)
+        if (std::find(reduced.begin(), reduced.end(), d) == reduced.end()) {
+            order.push_back(d);
+            grouped.push_back(x.size(d));
+        }
+    std::int64_t n = 1;
+    for (const std::int64_t d : reduced) {
+        order.push_back(d);
+        n *= x.size(d);
+    }
+    grouped.push_back(n);
+    const Tensor moved = permute(x, order);
+    const Tensor others = reshape(product_of_others(reshape(moved, grouped)), moved.sizes());
+    Dims inverse = Dims::filled(nd, 0);
+    for (int i = 0; i < nd; ++i) inverse[static_cast<int>(order[i])] = i;
+    return permute(others, inverse);
+}
+
+}  // namespace
+
 Tensor prod(const Tensor& x, const Dims& dims, bool keepdim) {
     Tensor out = native::prod(x, dims, keepdim);
     if (!should_record({&x})) return out;
     const int nd = x.dim();
-    record("prod", {x}, {out}, {save(x), save_output(out)}, [=](const Ctx& c, const Grads& g) -> Grads {
-        // d prod / d x_i = product of the others: out / x_i where x_i != 0;
-        // with exactly one zero in a group its gradient is the product of the
-        // rest, with more zeros every gradient is zero.
-        const Tensor xs = c.saved(0);
-        const Tensor o = unreduce(c.saved(1), dims, nd, keepdim);
-        const Tensor gg = unreduce(g[0], dims, nd, keepdim);
-        const Tensor is_zero = native::eq(xs, 0.0);
-        const Tensor zeros_in_group = native::sum(is_zero, dims, true);
-        const Tensor others = prod(where(is_zero, 1.0, xs), dims, true);
-        const Tensor at_zero = masked_fill(others, native::ne(zeros_in_group, 1), 0.0);
-        const Tensor safe_x = where(is_zero, 1.0, xs);
-        return {mul(gg, where(is_zero, at_zero, div(o, safe_x)))};
+    record("prod", {x}, {out}, {save(x)}, [=](const Ctx& c, const Grads& g) -> Grads {
+        return {mul(unreduce(g[0], dims, nd, keepdim), prod_input_grad(c.saved(0), dims))};
     });
     return out;
 }
@@ -101,7 +143,14 @@ Tensor std(const Tensor& x, const Dims& dims, double correction, bool keepdim) {
         const Tensor xs = c.saved(0);
         const Tensor centered = sub(xs, mean(xs, dims, true));
         const Tensor s = unreduce(c.saved(1), dims, nd, keepdim);
-        return {div(mul(unreduce(g[0], dims, nd, keepdim), centered), mul(s, n - correction))};
+        // Where the std is 0 (a constant group, or one element without
+        // correction) the gradient is 0 rather than 0/0, as in PyTorch. The
+        // division is by 1 there: a 0/0 masked afterwards would still give
+        // NaN second derivatives through div's backward.
+        const Tensor zero = native::eq(s, 0.0);
+        const Tensor grad = div(mul(unreduce(g[0], dims, nd, keepdim), centered),
+                                mul(masked_fill(s, zero, 1.0), n - correction));
+        return {masked_fill(grad, zero, 0.0)};
     });
     return out;
 }

@@ -14,6 +14,11 @@ Tensor leaf(std::vector<double> v, Dims shape) {
     return t;
 }
 std::vector<double> vals(const Tensor& t) { return t.to_vector<double>(); }
+// Dropout drawn from the default generator, as nn's dropout layers do.
+Tensor functional_dropout_for_test(const Tensor& t) {
+    const Tensor keep = lt(rand(t.sizes(), DType::f64), 0.7).to(DType::f64);
+    return mul(t, div(keep, 0.7));
+}
 }  // namespace
 
 TEST_CASE("gradients of a small expression, accumulated over two backward calls") {
@@ -228,6 +233,77 @@ TEST_CASE("checkpoint gives the same gradients while saving only its inputs") {
     sum(out).backward();
     CHECK(allclose(x.grad(), gx, 1e-12, 1e-14));
     CHECK(allclose(w.grad(), gw, 1e-12, 1e-14));
+}
+
+TEST_CASE("checkpoint: captured weights get gradients, and the output needs grad when only they do") {
+    Generator gen(5);
+    Tensor w = randn({3, 3}, DType::f64, &gen).requires_grad_(true);
+    Tensor x = randn({2, 3}, DType::f64, &gen).requires_grad_(true);
+    const auto fn = [&w](const std::vector<Tensor>& in) { return std::vector<Tensor>{tanh(matmul(in[0], w))}; };
+    sum(fn({x})[0]).backward();
+    const Tensor gx = x.grad().clone(), gw = w.grad().clone();
+    x.set_grad({});
+    w.set_grad({});
+    sum(autograd::checkpoint(fn, {x})[0]).backward();
+    REQUIRE(w.grad().defined());
+    CHECK(allclose(w.grad(), gw, 1e-14, 1e-14));
+    CHECK(allclose(x.grad(), gx, 1e-14, 1e-14));
+
+    w.set_grad({});
+    const Tensor c = randn({2, 3}, DType::f64, &gen);  // no input requires grad
+    const Tensor out = autograd::checkpoint(fn, {c})[0];
+    CHECK(out.requires_grad());
+    const Tensor g = autograd::grad({sum(out)}, {w})[0];
+    CHECK(allclose(g, autograd::grad({sum(fn({c})[0])}, {w})[0], 1e-14, 1e-14));
+    CHECK_FALSE(w.grad().defined());  // grad() leaves .grad alone
+}
+
+TEST_CASE("checkpoint: second derivatives, nesting, dropout, and a root used twice") {
+    Generator gen(6);
+    Tensor w = randn({3, 3}, DType::f64, &gen).requires_grad_(true);
+    Tensor x = randn({4, 3}, DType::f64, &gen).requires_grad_(true);
+    const auto inner = [&w](const std::vector<Tensor>& in) {
+        return std::vector<Tensor>{sigmoid(matmul(in[0], w))};
+    };
+    const auto block = [&](const std::vector<Tensor>& in) {
+        const Tensor h = tanh(matmul(in[0], w));
+        const Tensor d = functional_dropout_for_test(h);
+        return std::vector<Tensor>{autograd::checkpoint(inner, {d})[0] * in[0]};
+    };
+    const auto nested = [&](const std::vector<Tensor>& in) { return autograd::checkpoint(block, in); };
+    // Second derivatives through the recomputation equal those without it.
+    const auto hessian_vector = [&](const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& f) {
+        manual_seed(9);
+        const Tensor y = sum(mul(f({x})[0], f({x})[0]));
+        const auto g = autograd::grad({y}, {x, w}, {}, true, true);
+        return autograd::grad({sum(mul(g[0], g[0])) + sum(g[1])}, {x, w});
+    };
+    const auto plain = hessian_vector(block);
+    const auto ckpt = hessian_vector(nested);
+    CHECK(allclose(ckpt[0], plain[0], 1e-12, 1e-12));
+    CHECK(allclose(ckpt[1], plain[1], 1e-12, 1e-12));
+
+    // One checkpointed output given twice as a root.
+    manual_seed(10);
+    const Tensor out = nested({x})[0];
+    autograd::backward({out, out}, {ones_like(out), ones_like(out)});
+    const Tensor twice = x.grad().clone();
+    x.set_grad({});
+    w.set_grad({});
+    manual_seed(10);
+    sum(mul(block({x})[0], 2.0)).backward();
+    CHECK(allclose(twice, x.grad(), 1e-12, 1e-12));
+}
+
+TEST_CASE("checkpoint: a function that saves other tensors when run again is an error") {
+    Tensor x = from_vector<double>({1, 2}).requires_grad_(true);
+    int calls = 0;
+    const auto fickle = [&calls](const std::vector<Tensor>& in) {
+        ++calls;
+        return std::vector<Tensor>{calls == 1 ? mul(in[0], in[0]) : add(in[0], 1.0)};
+    };
+    const Tensor y = sum(autograd::checkpoint(fickle, {x})[0]);
+    CHECK_THROWS_WITH_AS(y.backward(), doctest::Contains("checkpoint"), Error);
 }
 
 TEST_CASE("no memory growth over 1,000 training steps of a small model") {
