@@ -187,12 +187,15 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
     return copy_(self, result);
 }
 
+Tensor alpha_times(const Tensor& self, const Tensor& other, Scalar alpha) {
+    return mul(to_dtype(other, result_type(self, other)), alpha);
+}
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
-    return alpha.to_double() == 1.0 ? binary(BinaryOp::add, a, b) : binary(BinaryOp::add, a, mul(b, alpha));
+    return alpha.to_double() == 1.0 ? binary(BinaryOp::add, a, b) : binary(BinaryOp::add, a, alpha_times(a, b, alpha));
 }
 Tensor add(const Tensor& a, Scalar b) { return binary(BinaryOp::add, a, b); }
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
-    return alpha.to_double() == 1.0 ? binary(BinaryOp::sub, a, b) : binary(BinaryOp::sub, a, mul(b, alpha));
+    return alpha.to_double() == 1.0 ? binary(BinaryOp::sub, a, b) : binary(BinaryOp::sub, a, alpha_times(a, b, alpha));
 }
 Tensor sub(const Tensor& a, Scalar b) { return binary(BinaryOp::sub, a, b); }
 Tensor sub(Scalar a, const Tensor& b) { return binary(BinaryOp::sub, a, b); }

@@ -67,6 +67,10 @@ Tensor isinf(const Tensor& x);
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b);
 Tensor binary(BinaryOp op, const Tensor& a, Scalar b);
 Tensor binary(BinaryOp op, Scalar a, const Tensor& b);
+// alpha * other for add/sub with alpha, in the dtype self and other promote to
+// (PyTorch's result_type(self, other)): an integer `other` with a floating
+// alpha does not turn float32 first, to outrank a 0-dim float64 self or round.
+Tensor alpha_times(const Tensor& self, const Tensor& other, Scalar alpha);
 Tensor floor_divide(const Tensor& a, const Tensor& b);
 Tensor eq(const Tensor& a, const Tensor& b);
 Tensor ne(const Tensor& a, const Tensor& b);

@@ -369,7 +369,7 @@ Tensor& inplace(Tensor& self, const char* name, std::initializer_list<const Tens
 Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha) {
     return inplace(self, "add_", {&other}, [&](const Tensor& old) { return add(old, other, alpha); }, [&] {
         if (alpha.to_double() == 1.0) native::binary_(BinaryOp::add, self, other);
-        else native::binary_(BinaryOp::add, self, native::mul(other, alpha));
+        else native::binary_(BinaryOp::add, self, native::alpha_times(self, other, alpha));
     });
 }
 Tensor& add_(Tensor& self, Scalar other) {
@@ -379,7 +379,7 @@ Tensor& add_(Tensor& self, Scalar other) {
 Tensor& sub_(Tensor& self, const Tensor& other, Scalar alpha) {
     return inplace(self, "sub_", {&other}, [&](const Tensor& old) { return sub(old, other, alpha); }, [&] {
         if (alpha.to_double() == 1.0) native::binary_(BinaryOp::sub, self, other);
-        else native::binary_(BinaryOp::sub, self, native::mul(other, alpha));
+        else native::binary_(BinaryOp::sub, self, native::alpha_times(self, other, alpha));
     });
 }
 Tensor& sub_(Tensor& self, Scalar other) {
