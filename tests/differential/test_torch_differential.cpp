@@ -11,21 +11,24 @@
 using namespace peso;
 using namespace peso::testing::differential;
 
-TEST_CASE("differential: every registered op has PyTorch cases") {
-    const auto missing = uncovered_registry_ops();
-    for (const auto& name : missing) FAIL_CHECK("no differential case exercises registered op ", name);
-    CHECK(fixture().cases.size() >= 3000);
+namespace {
+
+void run_on_backend(const char* backend, const std::string& label) {
+    CpuBackendGuard g(backend);
+    const auto s = run_cases(label, Device::cpu(), [](std::size_t, const json&) { return true; });
+    CHECK(s.cases == fixture().cases.size());
+    CHECK(s.cases >= 3000);
+    CHECK(s.failures == 0);
+    // Every registered op was recorded by some passing case, but to_device: it records only
+    // when the device changes, which the cuda run of these cases (tests/cuda) checks.
+    for (const auto& name : uncovered_registry_ops(s))
+        if (name != "to_device") FAIL_CHECK("no passing differential case recorded op ", name);
 }
 
-TEST_CASE("differential: peso matches PyTorch on the cpu backend") {
-    CpuBackendGuard g("cpu");
-    const auto s = run_cases("differential", Device::cpu(), [](std::size_t, const json&) { return true; });
-    CHECK(s.cases == fixture().cases.size());
-    CHECK(s.failures == 0);
-}
+}  // namespace
+
+TEST_CASE("differential: peso matches PyTorch on the cpu backend") { run_on_backend("cpu", "differential"); }
 
 TEST_CASE("differential: peso matches PyTorch on the reference backend") {
-    CpuBackendGuard g("reference");
-    const auto s = run_cases("differential (reference)", Device::cpu(), [](std::size_t, const json&) { return true; });
-    CHECK(s.failures == 0);
+    run_on_backend("reference", "differential (reference)");
 }

@@ -7,8 +7,12 @@
 // autograd::backward and through autograd::grad) and second-order gradients.
 //
 // Tolerances: |peso - torch| <= tol * (|torch| + max(1, max |torch| over the
-// tensor)), tol = 1e-9 for float64 cases and 2e-5 where float32 is involved
-// (case "p": 32). NaN must meet NaN and an infinity the same infinity.
+// tensor)), tol = 1e-9 for float64 cases. Where float32 is involved (case
+// "p": 32), tol = max(2e-5, 4 e), e being the same scaled error of PyTorch's
+// own float32 results against the case computed in float64 (case "e"): an
+// ill-conditioned float32 case (layer_norm of nearly equal values) allows
+// what PyTorch itself is off by. NaN must meet NaN and an infinity the same
+// infinity.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -51,6 +55,12 @@ inline const Fixture& fixture() {
 
 inline constexpr double kTolF64 = 1e-9;
 inline constexpr double kTolF32 = 2e-5;
+inline constexpr double kF32ErrorFactor = 4.0;
+
+inline double tolerance(const json& c) {
+    if (!c.contains("p")) return kTolF64;
+    return std::max(kTolF32, kF32ErrorFactor * c.value("e", 0.0));
+}
 
 // ---- building tensors --------------------------------------------------------------------
 
@@ -124,7 +134,7 @@ inline std::string describe_spec(const json& spec, const Fixture& fx) {
 
 inline std::string describe_case(std::size_t index, const json& c, const Fixture& fx) {
     std::string s = fmt::format("case #{} op {} options {}{}\n", index, c["op"].get<std::string>(), c["o"].dump(),
-                                c.contains("p") ? " (float32 involved)" : "");
+                                c.contains("p") ? fmt::format(" (float32 involved, tolerance {:.2g})", tolerance(c)) : "");
     for (std::size_t k = 0; k < c["in"].size(); ++k) s += fmt::format("  in[{}]: {}\n", k, describe_spec(c["in"][k], fx));
     for (std::size_t k = 0; k < c["up"].size(); ++k)
         s += fmt::format("  upstream of out[{}]: {}\n", c["up"][k]["o"].get<int>(), describe_spec(c["up"][k], fx));
@@ -235,7 +245,7 @@ inline TL second_order_weights(const json& c, const Fixture& fx, const TL& leave
 // First order through backward() and .grad(); then through grad(create_graph)
 // and, for twice-differentiable ops, the gradient of sum(g * v).
 inline std::vector<std::string> run_case(const json& c, const Fixture& fx, Device device) {
-    CaseChecker check(c, fx, device, c.contains("p") ? kTolF32 : kTolF64);
+    CaseChecker check(c, fx, device, tolerance(c));
     try {
         {
             const CaseRun r = forward(c, fx, device);
@@ -270,6 +280,7 @@ struct RunSummary {
     std::size_t cases = 0, failures = 0;
     std::set<std::string> ops;
     std::map<std::string, std::pair<int, int>> per_op;  // op -> (failed, run)
+    std::set<std::string, std::less<>> recorded;        // registry ops that passing cases recorded
 };
 
 // Runs the cases that `chosen` accepts, prints every failing case and a summary
@@ -282,12 +293,16 @@ RunSummary run_cases(const std::string& label, Device device, Chosen chosen) {
         const json& c = fx.cases[i];
         if (!chosen(i, c)) continue;
         const std::string op = c["op"];
+        autograd::RecordedOps recorded;
         const auto problems = run_case(c, fx, device);
         ++s.cases;
         s.ops.insert(op);
         auto& [failed, run] = s.per_op[op];
         ++run;
-        if (problems.empty()) continue;
+        if (problems.empty()) {
+            s.recorded.insert(recorded.names().begin(), recorded.names().end());
+            continue;
+        }
         ++failed;
         ++s.failures;
         std::string text = fmt::format("{} FAILED {}", label, describe_case(i, c, fx));
@@ -301,17 +316,11 @@ RunSummary run_cases(const std::string& label, Device device, Chosen chosen) {
     return s;
 }
 
-// The registered ops (autograd/op_registry.cpp) that no case exercises.
-inline std::vector<std::string> uncovered_registry_ops() {
-    std::set<std::string> covered;
-    for (const json& c : fixture().cases) {
-        covered.insert(c["op"].get<std::string>());
-        if (c.contains("c"))
-            for (const json& n : c["c"]) covered.insert(n.get<std::string>());
-    }
+// The registered ops (autograd/op_registry.cpp) that no passing case recorded.
+inline std::vector<std::string> uncovered_registry_ops(const RunSummary& s) {
     std::vector<std::string> missing;
     for (const auto& op : autograd::differentiable_ops())
-        if (!covered.count(std::string(op.name))) missing.emplace_back(op.name);
+        if (!s.recorded.count(op.name)) missing.emplace_back(op.name);
     return missing;
 }
 

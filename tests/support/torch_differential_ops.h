@@ -6,6 +6,7 @@
 // shows up as a failing case, not as a silent gap.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <functional>
 #include <map>
 #include <optional>
@@ -42,8 +43,14 @@ inline DType dtype_of(const std::string& name) {
     return it->second;
 }
 
-// A view of t as the in-place programs take it (make_torch_differential.py: view_of).
+// A view of t as the in-place programs take it (make_torch_differential.py: view_of);
+// a list of views is a chain.
 inline Tensor view_of(const Tensor& t, const json& v) {
+    if (!v.empty() && v[0].is_array()) {
+        Tensor r = t;
+        for (const json& w : v) r = view_of(r, w);
+        return r;
+    }
     const std::string kind = v[0];
     if (kind == "narrow") return narrow(t, v[1], v[2], v[3]);
     if (kind == "select") return select(t, v[1], v[2]);
@@ -131,6 +138,8 @@ inline void add_elementwise_ops(std::map<std::string, OpFn>& m) {
         {"sigmoid", sigmoid}, {"relu", relu}, {"gelu", gelu_erf},     {"gelu_tanh", gelu_tanh}, {"erf", erf},
         {"reciprocal", reciprocal}, {"sign", sign}, {"floor", floor}, {"ceil", ceil},     {"round", round}};
     for (const auto& [name, f] : unary) m[name] = [f = f](const TL& x, const json&) -> TL { return {f(x[0])}; };
+    m["leaky_relu"] = [](const TL& x, const json& o) -> TL { return {leaky_relu(x[0], o["slope"])}; };
+    m["softplus"] = [](const TL& x, const json& o) -> TL { return {softplus(x[0], o["beta"], o["threshold"])}; };
     m["pow_scalar"] = [](const TL& x, const json& o) -> TL { return {pow(x[0], scalar(o["e"]))}; };
     m["clamp"] = [](const TL& x, const json& o) -> TL { return {clamp(x[0], opt_scalar(o["lo"]), opt_scalar(o["hi"]))}; };
     // "f": tt (two tensors), ts (tensor, scalar "s"), st (scalar "s", tensor); "a": alpha.
@@ -217,9 +226,15 @@ inline void add_indexing_and_joining_ops(std::map<std::string, OpFn>& m) {
         return {v, i};
     };
     m["topk"] = [](const TL& x, const json& o) -> TL {
-        auto [v, i] = topk(x[0], o["k"], o["dim"], o["largest"], true);
-        return {v, i};
+        auto [v, i] = topk(x[0], o["k"], o["dim"], o["largest"], o["sorted"]);
+        if (o["sorted"]) return {v, i};
+        return {std::get<0>(sort(v, o["dim"], o["largest"]))};  // unsorted: the order is the implementation's
     };
+    m["split"] = [](const TL& x, const json& o) -> TL {
+        if (o["size"].is_array()) return split(x[0], o["size"].get<std::vector<std::int64_t>>(), o["dim"]);
+        return split(x[0], o["size"].get<std::int64_t>(), o["dim"]);
+    };
+    m["chunk"] = [](const TL& x, const json& o) -> TL { return chunk(x[0], o["n"], o["dim"]); };
     m["cumsum"] = [](const TL& x, const json& o) -> TL { return {cumsum(x[0], o["dim"])}; };
 }
 
@@ -242,6 +257,7 @@ inline void add_programs(std::map<std::string, OpFn>& m) {
     };
     m["inplace_view"] = [](const TL& x, const json& o) -> TL {
         Tensor base = o["src"] == "mul1" ? mul(x[0], 1.0) : clone(x[0]);
+        const Tensor pre = o["pre"].is_null() ? Tensor() : view_of(base, o["pre"]);  // taken before the writes
         Tensor last;
         for (const json& s : o["steps"]) {
             last = view_of(base, s["v"]);
@@ -250,8 +266,19 @@ inline void add_programs(std::map<std::string, OpFn>& m) {
         const std::string then = o["then"];
         Tensor out = then == "cat" ? cat({x.at(o["z"].get<std::size_t>()), base}, o["dim"])
                      : then == "mul" ? mul(base, x[0]) : base;
-        if (o["outv"]) return {out, last};
-        return {out};
+        TL outs{out};
+        if (o["outv"]) outs.push_back(last);
+        if (pre.defined()) outs.push_back(mul(pre, 2.0));
+        return outs;
+    };
+    m["attention"] = [](const TL& x, const json& o) -> TL {
+        Tensor scores = mul(matmul(x[0], transpose(x[1], -2, -1)), scalar(o["scale"]));
+        if (o["mask"]) scores = masked_fill(scores, x[3], -INFINITY);
+        return {matmul(softmax(scores, -1), x[2])};
+    };
+    m["mlp"] = [](const TL& x, const json& o) -> TL {
+        const Tensor y = matmul(gelu(add(matmul(x[0], x[1]), x[2]), o["gelu"].get<std::string>()), x[3]);
+        return {log_softmax(std::get<0>(layer_norm(y, {y.size(-1)}, x[4], x[5])), -1)};
     };
     m["checkpoint"] = [](const TL& x, const json& o) -> TL {
         const int f = o["f"];
