@@ -30,7 +30,7 @@ namespace {
 struct TrainArgs {
     std::string data, tokenizer = "char", preset, out = "out-gpt", optimizer = "adamw", batch_order = "random";
     std::int64_t n_layer = 4, n_head = 4, n_embd = 128, block_size = 64, batch = 12, steps = 2000, warmup = 100;
-    std::int64_t eval_every = 250, eval_batches = 20, threads = 0, grad_accum = 1;
+    std::int64_t eval_every = 250, eval_batches = 20, threads = 0, grad_accum = 1, stop_at = 0;
     double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
     bool bias = true;
     std::string device = "cpu";
@@ -281,7 +281,8 @@ int run_train(const TrainArgs& a) {
         Tensor elapsed_t = native::full({1}, elapsed, DType::f64);
         if (world > 1 && a.max_time > 0) distributed::broadcast(*comm, elapsed_t, 0);
         const bool out_of_time = a.max_time > 0 && elapsed_t.data_ptr<double>()[0] >= a.max_time;
-        if (a.eval_every > 0 && (step % a.eval_every == 0 || step == a.steps || out_of_time)) {
+        const bool stop_here = step == a.stop_at;
+        if (a.eval_every > 0 && (step % a.eval_every == 0 || step == a.steps || out_of_time || stop_here)) {
             evaluate(step);
             save_all(step);
         }
@@ -289,6 +290,14 @@ int run_train(const TrainArgs& a) {
             if (lead) std::fprintf(stderr, "stopping at step %lld: --max-time %.0f s reached\n", static_cast<long long>(step),
                          a.max_time);
             break;
+        }
+        if (stop_here) {
+            if (a.eval_every <= 0) {
+                evaluate(step);
+                save_all(step);
+            }
+            if (lead) std::fprintf(stderr, "stopping at step %lld (--stop-at); continue with --resume\n", static_cast<long long>(step));
+            return 0;
         }
     }
     if (a.eval_every <= 0) {
@@ -338,6 +347,9 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str();
     cmd->add_flag("--resume", a->resume, "continue the run saved in --out");
     cmd->add_flag("--quiet", a->quiet, "no progress line");
+    cmd->add_option("--stop-at", a->stop_at,
+                    "stop (evaluating and saving) after this step, as --max-time does; --resume continues the run")
+        ->capture_default_str();
     cmd->add_option("--grad-accum", a->grad_accum,
                     "micro-batches of --batch rows per optimizer step (the same as a --batch K times as large)")
         ->capture_default_str();
