@@ -156,7 +156,8 @@ int run_train(const TrainArgs& a) {
     PESO_CHECK(static_cast<std::int64_t>(val_ids.size()) > config.block_size, ValueError,
                "{}: {} tokens are too few for block size {} (the validation split needs more than a block)", a.data,
                ids.size(), config.block_size);
-    const Device device = Device::parse(a.device);
+    // Under mpirun, plain "cuda" means one GPU per rank: the rank's index on its machine.
+    const Device device = world > 1 && a.device == "cuda" ? Device::cuda(distributed::local_rank()) : Device::parse(a.device);
     manual_seed(a.seed);
     models::Gpt model(config);
     // Initialized on the CPU (the same weights for a seed on any device), then moved.
@@ -191,12 +192,14 @@ int run_train(const TrainArgs& a) {
     }
     // Gradients averaged over the ranks during backward; optimizer state sharded with --zero.
     std::unique_ptr<nn::DistributedDataParallel> ddp;
-    if (world > 1) ddp = std::make_unique<nn::DistributedDataParallel>(model, comm);
+    // On GPUs the gradients and parameters go through NCCL; small CPU values (losses, flags) through MPI.
+    const auto tensor_comm = distributed::communicator_for(comm, device);
+    if (world > 1) ddp = std::make_unique<nn::DistributedDataParallel>(model, tensor_comm);
     std::unique_ptr<nn::optim::ZeroRedundancyOptimizer> zero;
-    if (a.zero) zero = std::make_unique<nn::optim::ZeroRedundancyOptimizer>(*opt, comm);
+    if (a.zero) zero = std::make_unique<nn::optim::ZeroRedundancyOptimizer>(*opt, tensor_comm);
     if (lead && world > 1)
         std::fprintf(stderr, "data parallel: %d ranks (%s), %lld rows each per micro-batch, %lld buckets%s\n", world,
-                     comm->backend_name().c_str(), static_cast<long long>(a.batch / world),
+                     tensor_comm->backend_name().c_str(), static_cast<long long>(a.batch / world),
                      static_cast<long long>(ddp->num_buckets()), zero ? ", ZeRO-1 optimizer sharding" : "");
     if (lead) std::fprintf(stderr, "GPT: %lld layers, %lld heads, %lld dims, block %lld, vocab %lld: %.2fM parameters; %zu train / %zu val tokens\n",
                  static_cast<long long>(config.n_layer), static_cast<long long>(config.n_head),

@@ -1,6 +1,7 @@
 #include "distributed/communicator.h"
 
 #include "core/error.h"
+#include "tensor/native.h"
 
 namespace peso::distributed {
 
@@ -22,6 +23,16 @@ std::pair<std::int64_t, std::int64_t> shard_range(std::int64_t n, int world, int
     const std::int64_t base = n / world, extra = n % world;
     const std::int64_t begin = rank * base + std::min<std::int64_t>(rank, extra);
     return {begin, begin + base + (rank < extra ? 1 : 0)};
+}
+
+void via_device(Communicator& comm, Tensor& cpu, const std::function<WorkPtr(Tensor&)>& op) {
+    if (comm.device().is_cpu()) {
+        op(cpu)->wait();
+        return;
+    }
+    Tensor d = native::to_device(cpu, comm.device());
+    op(d)->wait();
+    native::copy_(cpu, d);
 }
 
 void check_collective_arg(const std::string& where, const Tensor& t, bool reduction, ReduceOp op, bool cuda_wanted) {

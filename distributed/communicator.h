@@ -7,6 +7,7 @@
 // keeps computing (DistributedDataParallel launches gradient buckets during
 // backward and waits for them only at its end).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -44,6 +45,8 @@ public:
     virtual int rank() const = 0;
     virtual int world_size() const = 0;
     virtual std::string backend_name() const = 0;  // "single", "mpi", "nccl"
+    // Where the tensors it moves must live (the single-process one takes any).
+    virtual Device device() const { return Device::cpu(); }
 
     // t = sum (or mean) of every rank's t. Floating dtypes, plus int32/int64 for sum.
     virtual WorkPtr allreduce(Tensor& t, ReduceOp op = ReduceOp::sum) = 0;
@@ -62,6 +65,11 @@ public:
 // Blocking shorthands.
 inline void allreduce(Communicator& c, Tensor& t, ReduceOp op = ReduceOp::sum) { c.allreduce(t, op)->wait(); }
 inline void broadcast(Communicator& c, Tensor& t, int root = 0) { c.broadcast(t, root)->wait(); }
+
+// Runs the collective `op` on a small CPU tensor (counts, flags, a loss) and
+// waits for it, through a copy on the communicator's device when that is not
+// the CPU (NCCL moves CUDA tensors only).
+void via_device(Communicator& comm, Tensor& cpu, const std::function<WorkPtr(Tensor&)>& op);
 
 // Checks what every communicator requires of a tensor: defined, contiguous,
 // on `device_kind` ("cpu" or "cuda"), a dtype the operation supports

@@ -104,6 +104,7 @@ NcclCommunicator::~NcclCommunicator() {
 
 int NcclCommunicator::rank() const { return impl_->mpi->rank(); }
 int NcclCommunicator::world_size() const { return impl_->mpi->world_size(); }
+Device NcclCommunicator::device() const { return Device::cuda(impl_->device); }
 
 WorkPtr NcclCommunicator::allreduce(Tensor& t, ReduceOp op) {
     check_collective_arg("NCCL allreduce", t, true, op, true);

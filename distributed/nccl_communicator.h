@@ -22,6 +22,7 @@ public:
     int rank() const override;
     int world_size() const override;
     std::string backend_name() const override { return "nccl"; }
+    Device device() const override;
     WorkPtr allreduce(Tensor& t, ReduceOp op) override;
     WorkPtr broadcast(Tensor& t, int root) override;
     WorkPtr allgather(Tensor& t) override;

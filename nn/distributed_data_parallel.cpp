@@ -1,6 +1,7 @@
 #include "nn/distributed_data_parallel.h"
 
 #include <chrono>
+#include <functional>
 #include <map>
 
 #include "autograd/engine.h"
@@ -31,7 +32,7 @@ std::vector<std::int64_t> allgather_ints(Communicator& comm, const std::vector<s
     const auto n = static_cast<std::int64_t>(mine.size());
     Tensor all = native::zeros({n * comm.world_size()}, DType::i64);
     std::copy(mine.begin(), mine.end(), all.data_ptr<std::int64_t>() + n * comm.rank());
-    comm.allgather(all)->wait();
+    distributed::via_device(comm, all, [&](Tensor& t) { return comm.allgather(t); });
     return {all.data_ptr<std::int64_t>(), all.data_ptr<std::int64_t>() + all.numel()};
 }
 
@@ -188,9 +189,8 @@ struct DistributedDataParallel::Reducer {
             --buckets[bucket_of[i]].pending;
         }
         launch_ready();
-        WorkPtr used_work = comm->allreduce(used, ReduceOp::sum);
+        distributed::via_device(*comm, used, [&](Tensor& t) { return comm->allreduce(t, ReduceOp::sum); });
         for (Bucket& b : buckets) b.work->wait();
-        used_work->wait();
         wait_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - compute_done).count();
         for (std::size_t i = 0; i < params.size(); ++i) {
             if (used.data_ptr<float>()[i] == 0.0f) continue;  // no rank has a gradient for it

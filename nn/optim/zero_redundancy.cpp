@@ -92,7 +92,7 @@ void ZeroRedundancyOptimizer::consolidate(int to) {
             meta.data_ptr<double>()[0] = step != mine.scalars.end() ? 1.0 : 0.0;
             meta.data_ptr<double>()[1] = step != mine.scalars.end() ? step->second : 0.0;
         }
-        comm_->broadcast(meta, owner)->wait();
+        distributed::via_device(*comm_, meta, [&](Tensor& t) { return comm_->broadcast(t, owner); });
         if (meta.data_ptr<double>()[0] == 0.0) continue;
         for (const char* name : kMoments) {
             Tensor t = me == owner ? own_tensors.at(key(i, name)) : native::zeros(ps[i].sizes(), ps[i].options());
