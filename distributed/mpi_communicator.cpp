@@ -125,11 +125,31 @@ void divide(Tensor& t, int world) {
     }
 }
 
+[[noreturn]] void die_silent_peers(double timeout_s, const char* what) {
+    char line[300];
+    std::snprintf(line, sizeof line,
+                  "peso: error: rank %d: no answer from the other ranks for %.0f s in %s (a rank on another machine "
+                  "died or hangs); rank %d stops\n",
+                  g_rank, timeout_s, what, g_rank);
+    die(line);
+}
+
+// The watchdog runs in wait(): the MPI thread sits in a blocking collective
+// (OpenMPI's tuned algorithms, about twice as fast here as the non-blocking
+// ones, which progress only when polled), while the waiting thread checks this
+// machine's ranks every second and gives up after the timeout.
 class MpiWork final : public Work {
 public:
+    MpiWork(const char* what, double timeout_s) : what_(what), timeout_s_(timeout_s) {}
     void wait() override {
+        const auto start = Clock::now();
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return done_; });
+        while (!cv_.wait_for(lock, std::chrono::seconds(1), [&] { return done_; })) {
+            const int lost = lost_local_rank();
+            if (lost >= 0) die_lost(lost);
+            if (std::chrono::duration<double>(Clock::now() - start).count() > timeout_s_)
+                die_silent_peers(timeout_s_, what_);
+        }
     }
     bool completed() const override {
         std::lock_guard<std::mutex> lock(mu_);
@@ -144,6 +164,8 @@ public:
     }
 
 private:
+    const char* what_;
+    double timeout_s_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
     bool done_ = false;
@@ -170,35 +192,6 @@ struct MpiCommunicator::Impl {
         char line[MPI_MAX_ERROR_STRING + 100];
         std::snprintf(line, sizeof line, "peso: error: rank %d: MPI %s failed: %.*s\n", rank, what, len, msg);
         die(line);
-    }
-
-    // Drives a non-blocking call to its end. Spins first (most waits are
-    // short), then sleeps between tests so that a rank waiting for a slow
-    // peer leaves the core to the computing threads; checks this machine's
-    // ranks every second and gives up after timeout_s without completion.
-    void complete(MPI_Request& req, const char* what) const {
-        const auto start = Clock::now();
-        auto next_check = start + std::chrono::seconds(1);
-        for (int spins = 0;; ++spins) {
-            int done = 0;
-            check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), what);
-            if (done) return;
-            if (spins < 2000) continue;
-            std::this_thread::sleep_for(std::chrono::microseconds(50));
-            const auto now = Clock::now();
-            if (now < next_check) continue;
-            next_check = now + std::chrono::seconds(1);
-            const int lost = lost_local_rank();
-            if (lost >= 0) die_lost(lost);
-            if (std::chrono::duration<double>(now - start).count() > timeout_s) {
-                char line[300];
-                std::snprintf(line, sizeof line,
-                              "peso: error: rank %d: no answer from the other ranks for %.0f s in %s (a rank on "
-                              "another machine died or hangs); rank %d stops\n",
-                              rank, timeout_s, what, rank);
-                die(line);
-            }
-        }
     }
 
     void start() {
@@ -230,6 +223,11 @@ struct MpiCommunicator::Impl {
         int initialized = 0;
         MPI_Initialized(&initialized);
         if (initialized) return "MpiCommunicator: MPI is already initialized (one communicator per process)";
+        // A rank's MPI thread waits in blocking collectives while the rank's own
+        // threads compute on the same cores: let it yield while it polls
+        // (measured on 2 cores, GPT-2 124M: 1428 instead of 1673 ms per step).
+        // OpenMPI reads this variable at MPI_Init; a user's own setting stays.
+        setenv("OMPI_MCA_mpi_yield_when_idle", "1", /*overwrite=*/0);
         int provided = 0;
         if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
             return "MpiCommunicator: MPI_Init_thread failed";
@@ -274,8 +272,8 @@ struct MpiCommunicator::Impl {
         MPI_Finalize();
     }
 
-    WorkPtr submit(std::function<void()> body) {
-        auto work = std::make_shared<MpiWork>();
+    WorkPtr submit(const char* what, std::function<void()> body) {
+        auto work = std::make_shared<MpiWork>(what, timeout_s);
         {
             std::lock_guard<std::mutex> lock(mu);
             queue.emplace_back([work, body = std::move(body)] {
@@ -323,11 +321,8 @@ WorkPtr MpiCommunicator::allreduce(Tensor& t, ReduceOp op) {
     const int count = as_count(t.numel(), "MPI allreduce");
     const MPI_Datatype type = mpi_type(t.dtype());
     Impl* impl = impl_.get();
-    return impl->submit([impl, t, count, type, op]() mutable {
-        MPI_Request req;
-        impl->check(MPI_Iallreduce(MPI_IN_PLACE, t.data_ptr(), count, type, MPI_SUM, MPI_COMM_WORLD, &req),
-                    "allreduce");
-        impl->complete(req, "allreduce");
+    return impl->submit("allreduce", [impl, t, count, type, op]() mutable {
+        impl->check(MPI_Allreduce(MPI_IN_PLACE, t.data_ptr(), count, type, MPI_SUM, MPI_COMM_WORLD), "allreduce");
         if (op == ReduceOp::avg) divide(t, impl->world);
     });
 }
@@ -338,10 +333,8 @@ WorkPtr MpiCommunicator::broadcast(Tensor& t, int root) {
                root, world_size());
     const int bytes = as_count(static_cast<std::int64_t>(t.nbytes()), "MPI broadcast");
     Impl* impl = impl_.get();
-    return impl->submit([impl, t, bytes, root] {
-        MPI_Request req;
-        impl->check(MPI_Ibcast(t.data_ptr(), bytes, MPI_BYTE, root, MPI_COMM_WORLD, &req), "broadcast");
-        impl->complete(req, "broadcast");
+    return impl->submit("broadcast", [impl, t, bytes, root] {
+        impl->check(MPI_Bcast(t.data_ptr(), bytes, MPI_BYTE, root, MPI_COMM_WORLD), "broadcast");
     });
 }
 
@@ -350,12 +343,10 @@ WorkPtr MpiCommunicator::allgather(Tensor& t) {
     std::vector<int> counts, displs;
     impl_->shards(t.numel(), counts, displs, static_cast<std::int64_t>(t.element_size()));
     Impl* impl = impl_.get();
-    return impl->submit([impl, t, counts, displs] {
-        MPI_Request req;
-        impl->check(MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, t.data_ptr(), counts.data(), displs.data(),
-                                    MPI_BYTE, MPI_COMM_WORLD, &req),
+    return impl->submit("allgather", [impl, t, counts, displs] {
+        impl->check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, t.data_ptr(), counts.data(), displs.data(),
+                                   MPI_BYTE, MPI_COMM_WORLD),
                     "allgather");
-        impl->complete(req, "allgather");
     });
 }
 
@@ -365,15 +356,12 @@ WorkPtr MpiCommunicator::reduce_scatter(Tensor& t, ReduceOp op) {
     impl_->shards(t.numel(), counts, displs, 1);
     const MPI_Datatype type = mpi_type(t.dtype());
     Impl* impl = impl_.get();
-    return impl->submit([impl, t, counts, displs, type, op]() mutable {
+    return impl->submit("reduce_scatter", [impl, t, counts, displs, type, op]() mutable {
         // MPI leaves the result at the start of the buffer: receive apart, then put it at this rank's offset.
         const int r = impl->rank;
         Tensor mine = native::empty({std::max(counts[r], 1)}, t.options());
-        MPI_Request req;
-        impl->check(MPI_Ireduce_scatter(t.data_ptr(), mine.data_ptr(), counts.data(), type, MPI_SUM, MPI_COMM_WORLD,
-                                        &req),
+        impl->check(MPI_Reduce_scatter(t.data_ptr(), mine.data_ptr(), counts.data(), type, MPI_SUM, MPI_COMM_WORLD),
                     "reduce_scatter");
-        impl->complete(req, "reduce_scatter");
         if (op == ReduceOp::avg) divide(mine, impl->world);
         const std::size_t item = t.element_size();
         std::memcpy(static_cast<char*>(t.data_ptr()) + static_cast<std::size_t>(displs[r]) * item, mine.data_ptr(),
@@ -383,20 +371,13 @@ WorkPtr MpiCommunicator::reduce_scatter(Tensor& t, ReduceOp op) {
 
 void MpiCommunicator::barrier() {
     Impl* impl = impl_.get();
-    impl->submit([impl] {
-            MPI_Request req;
-            impl->check(MPI_Ibarrier(MPI_COMM_WORLD, &req), "barrier");
-            impl->complete(req, "barrier");
-        })
-        ->wait();
+    impl->submit("barrier", [impl] { impl->check(MPI_Barrier(MPI_COMM_WORLD), "barrier"); })->wait();
 }
 
 void MpiCommunicator::broadcast_bytes(void* data, int bytes, int root) {
     Impl* impl = impl_.get();
-    impl->submit([impl, data, bytes, root] {
-            MPI_Request req;
-            impl->check(MPI_Ibcast(data, bytes, MPI_BYTE, root, MPI_COMM_WORLD, &req), "broadcast");
-            impl->complete(req, "broadcast");
+    impl->submit("broadcast", [impl, data, bytes, root] {
+            impl->check(MPI_Bcast(data, bytes, MPI_BYTE, root, MPI_COMM_WORLD), "broadcast");
         })
         ->wait();
 }

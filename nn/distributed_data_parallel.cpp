@@ -164,16 +164,27 @@ struct DistributedDataParallel::Reducer {
         }
         PESO_CHECK(!ready[i], Error, "DistributedDataParallel: parameter {} received two gradients in one backward", i);
         NoGradGuard g;
-        Tensor s = slice(i);
-        native::copy_(s, params[i].grad());
+        become_bucket_view(i, params[i].grad());
         ready[i] = 1;
         --buckets[bucket_of[i]].pending;
         launch_ready();
     }
 
+    // The gradient moves into its bucket and .grad() becomes a view of it
+    // (PyTorch's gradient_as_bucket_view): the average lands in .grad() with
+    // no copy back, and the gradients take no memory beside the buckets. A
+    // gradient that already is the view (accumulated in place) stays.
+    void become_bucket_view(std::size_t i, const Tensor& grad) {
+        Tensor s = slice(i);
+        if (grad.defined() && grad.data_ptr() == s.data_ptr()) return;
+        if (grad.defined()) native::copy_(s, grad);
+        else native::fill_(s, 0.0);
+        if (grad.defined()) params[i].set_grad(s);
+    }
+
     // At the end of backward: parameters without a gradient this time count
     // as their local .grad() (from no_sync steps) or zero; then every average
-    // is waited for and written back.
+    // is waited for.
     void finish() {
         NoGradGuard g;
         const auto compute_done = std::chrono::steady_clock::now();
@@ -181,10 +192,7 @@ struct DistributedDataParallel::Reducer {
         for (std::size_t i = 0; i < params.size(); ++i) {
             used.data_ptr<float>()[i] = ready[i] || params[i].grad().defined() ? 1.0f : 0.0f;
             if (ready[i]) continue;
-            Tensor s = slice(i);
-            const Tensor local = params[i].grad();
-            if (local.defined()) native::copy_(s, local);
-            else native::fill_(s, 0.0);
+            become_bucket_view(i, params[i].grad());
             ready[i] = 1;
             --buckets[bucket_of[i]].pending;
         }
@@ -192,15 +200,9 @@ struct DistributedDataParallel::Reducer {
         distributed::via_device(*comm, used, [&](Tensor& t) { return comm->allreduce(t, ReduceOp::sum); });
         for (Bucket& b : buckets) b.work->wait();
         wait_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - compute_done).count();
-        for (std::size_t i = 0; i < params.size(); ++i) {
-            if (used.data_ptr<float>()[i] == 0.0f) continue;  // no rank has a gradient for it
-            Tensor grad = params[i].grad();
-            if (grad.defined()) {
-                native::copy_(grad, slice(i));
-            } else {
-                params[i].set_grad(native::clone(slice(i)));
-            }
-        }
+        // Unused here but used elsewhere: the average is its gradient; unused everywhere: left as it was.
+        for (std::size_t i = 0; i < params.size(); ++i)
+            if (used.data_ptr<float>()[i] != 0.0f && !params[i].grad().defined()) params[i].set_grad(slice(i));
         reset();
     }
 };

@@ -7,7 +7,9 @@
 // (the order backward produces them), and each bucket's average is launched
 // from the post-accumulate hooks as soon as its last gradient arrives, so that
 // communication runs while backward still computes; backward() returns once
-// every average has been written back to .grad().
+// every average is in .grad(). After the first synchronized backward each
+// .grad() is a view of its bucket (PyTorch's gradient_as_bucket_view), so
+// gradients cost no memory beside the buckets.
 //
 // The module is used as it is (call its own forward); DDP only attaches to it.
 // Parameters that got no gradient in a backward on some rank count as zero

@@ -82,8 +82,13 @@ TEST_CASE("DDP: averaged gradients equal the full batch's, in several buckets") 
     net.loss(my_rows(x)).backward();
     check_grads_match(net, ref, 1e-6);
     CHECK(ddp.last_wait_seconds() >= 0.0);
-    // A second step: the buckets are reset and reused.
-    for (auto& p : net.parameters()) p.set_grad(Tensor());
+    // A second step, gradients zeroed in place (zero_grad(set_to_none=false)): they are views of the
+    // buckets by now, so backward accumulates straight into the buckets.
+    for (auto& p : net.parameters()) {
+        if (!p.grad().defined()) continue;
+        Tensor g = p.grad();
+        g.zero_();
+    }
     for (auto& p : ref.parameters()) p.set_grad(Tensor());
     ref.loss(x * 2.0).backward();
     net.loss(my_rows(x) * 2.0).backward();
