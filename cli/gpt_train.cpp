@@ -240,6 +240,8 @@ int run_train(const TrainArgs& a) {
     while (step < a.steps) {
         if (stop) {
             save_all(step);
+            // A rank that exits non-zero makes mpirun end the others: none leaves before rank 0 has written.
+            comm->barrier();
             if (lead)
                 std::fprintf(stderr, "\ninterrupted at step %lld: checkpoint written to %s (continue with --resume)\n",
                              static_cast<long long>(step), out.string().c_str());
