@@ -55,8 +55,10 @@ std::unique_ptr<nn::Tokenizer> make_tokenizer(const TrainArgs& a, const std::str
     return std::make_unique<nn::Gpt2Tokenizer>(nn::Gpt2Tokenizer::load());
 }
 
+// The token ids of the data, from the cache in `out` when it is current;
+// otherwise encoded, and cached when `write_cache` (rank 0 only).
 std::vector<std::int32_t> tokenize(const nn::Tokenizer& tok, const std::string& text, const TrainArgs& a,
-                                   const fs::path& out) {
+                                   const fs::path& out, bool write_cache) {
     const auto src = fs::path(a.data);
     const std::string key = fmt::format("{}|{}|{}", tok.to_json(), fs::file_size(src),
                                         fs::last_write_time(src).time_since_epoch().count());
@@ -64,7 +66,7 @@ std::vector<std::int32_t> tokenize(const nn::Tokenizer& tok, const std::string& 
     if (auto ids = nn::data::load_token_cache(cache.string(), key)) return *ids;
     const std::vector<int> ids = tok.encode(text);
     std::vector<std::int32_t> out_ids(ids.begin(), ids.end());
-    nn::data::save_token_cache(cache.string(), key, out_ids);
+    if (write_cache) nn::data::save_token_cache(cache.string(), key, out_ids);
     return out_ids;
 }
 
@@ -141,10 +143,8 @@ int run_train(const TrainArgs& a) {
     const std::string text = read_text_file(a.data);
     fs::create_directories(out);
     const auto tok = make_tokenizer(a, text, out);
-    // Rank 0 writes the token cache; the others read it afterwards.
-    if (!lead) comm->barrier();
-    const auto ids = tokenize(*tok, text, a, out);
-    if (lead) comm->barrier();
+    // Every rank tokenizes at once (no rank waits for another's, which could outlast --dist-timeout).
+    const auto ids = tokenize(*tok, text, a, out, lead);
     auto [train_ids, val_ids] = nn::data::split_tokens(ids, 0.9);
 
     const fs::path state_path = out / "train_state.safetensors";

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -304,6 +305,15 @@ MpiCommunicator::MpiCommunicator(double timeout_s) : impl_(std::make_unique<Impl
 }
 
 MpiCommunicator::~MpiCommunicator() {
+    if (std::uncaught_exceptions() > 0) {
+        // The process leaves on an error, and MPI_Finalize would wait for
+        // ranks still training (until their timeout). Leave without it:
+        // mpirun sees the exit and ends the job at once. The MPI thread and
+        // its state stay as they are until the process is gone.
+        impl_->thread.detach();
+        (void)impl_.release();
+        return;
+    }
     {
         std::lock_guard<std::mutex> lock(impl_->mu);
         impl_->stopping = true;

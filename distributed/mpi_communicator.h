@@ -26,7 +26,8 @@ public:
     // Initializes MPI (once per process). timeout_s <= 0 means the default:
     // $PESO_DIST_TIMEOUT seconds, or 45.
     explicit MpiCommunicator(double timeout_s = 0);
-    ~MpiCommunicator() override;  // MPI_Finalize, on the MPI thread
+    // MPI_Finalize, on the MPI thread; none while an exception unwinds (see the .cpp).
+    ~MpiCommunicator() override;
 
     int rank() const override;
     int world_size() const override;
