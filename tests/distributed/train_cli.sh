@@ -6,7 +6,8 @@
 #    twice as large (on 1 and on 2 ranks);
 #  - a checkpoint resumes on another number of ranks (2 -> 1, 1 -> 2, with --zero);
 #  - a killed rank makes the survivor exit non-zero with one line naming it,
-#    within 60 s; a hung (stopped) rank, within --dist-timeout.
+#    within 60 s; a hung (stopped) rank, within --dist-timeout;
+#  - a stop request saves a checkpoint that --resume continues.
 # Usage: train_cli.sh PESO COMPARE_RUNS MPIEXEC   (registered by tests/CMakeLists.txt)
 set -u
 PESO=$1
@@ -103,6 +104,23 @@ start_long hung --dist-timeout 5
 kill -STOP "$VICTIM"
 finish_long hung 30 "rank 0: no answer from the other ranks for 5 s"
 kill -9 "$VICTIM" 2>/dev/null
+
+# A stop request (mpirun forwards SIGUSR1; Ctrl-C arrives as SIGTERM with a kill 1 s later): the ranks
+# agree on a step, rank 0 writes the checkpoint, and --resume continues from it.
+start_long stopped
+kill -USR1 "$MPIRUN"
+wait "$MPIRUN"
+at=$(sed -n 's/^interrupted at step \([0-9]*\):.*/\1/p' "$T/stopped.err")
+if [ -z "$at" ]; then
+    fail "stopped: no 'interrupted at step' line"
+    cat "$T/stopped.err"
+else
+    "$MPIEXEC" -np 2 "$PESO" "${COMMON[@]}" --steps 1000000 --batch 8 --out "$T/stopped" --resume \
+        --stop-at $((at + 2)) >"$T/resumed.err" 2>&1 || { fail "stopped: --resume exit $?"; cat "$T/resumed.err"; }
+    grep -q "resuming from step $at" "$T/resumed.err" || fail "stopped: did not resume from step $at"
+    [ "$(tail -n 1 "$T/stopped/train_log.csv" | cut -d, -f1)" = $((at + 2)) ] || fail "stopped: log does not end at $((at + 2))"
+    echo "stopped: interrupted at step $at, resumed to $((at + 2))"
+fi
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)"
