@@ -117,8 +117,9 @@ struct DistributedDataParallel::Reducer {
         };
         for (std::size_t k = params.size(); k-- > 0;) {
             const Tensor& p = params[k];
-            const bool fits = !buckets.empty() && !buckets.back().params.empty() && bytes < cap &&
-                              params[buckets.back().params.front()].options().dtype_or(DType::f32) == p.dtype() &&
+            // A bucket is one flat tensor: one dtype, one device.
+            const bool fits = !buckets.empty() && bytes < cap &&
+                              params[buckets.back().params.front()].dtype() == p.dtype() &&
                               params[buckets.back().params.front()].device() == p.device();
             if (!fits) {
                 close();
@@ -172,8 +173,8 @@ struct DistributedDataParallel::Reducer {
 
     // The gradient moves into its bucket and .grad() becomes a view of it
     // (PyTorch's gradient_as_bucket_view): the average lands in .grad() with
-    // no copy back, and the gradients take no memory beside the buckets. A
-    // gradient that already is the view (accumulated in place) stays.
+    // no copy back. A gradient that already is the view (accumulated in
+    // place) stays.
     void become_bucket_view(std::size_t i, const Tensor& grad) {
         Tensor s = slice(i);
         if (grad.defined() && grad.data_ptr() == s.data_ptr()) return;

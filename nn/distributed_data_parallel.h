@@ -9,7 +9,7 @@
 // communication runs while backward still computes; backward() returns once
 // every average is in .grad(). After the first synchronized backward each
 // .grad() is a view of its bucket (PyTorch's gradient_as_bucket_view), so
-// gradients cost no memory beside the buckets.
+// the averages need no copy back.
 //
 // The module is used as it is (call its own forward); DDP only attaches to it.
 // Parameters that got no gradient in a backward on some rank count as zero
