@@ -122,6 +122,7 @@ std::shared_ptr<FunctionNode> record(std::string name, const std::vector<Tensor>
     const std::string_view op = std::string_view(name).substr(0, name.find(" ("));
     PESO_CHECK(is_registered_op(op), Error,
                "internal error: op '{}' records a gradient but is not listed in autograd/op_registry.cpp", name);
+    RecordedOps::note(op);
     for (SavedTensor& s : saved) s.bind_output(outputs);
     auto node = std::make_shared<FunctionNode>(std::move(name), std::move(backward), std::move(saved));
     node->next_edges().reserve(inputs.size());

@@ -4,57 +4,18 @@ namespace peso {
 
 std::string_view op_name(UnaryOp op) {
     switch (op) {
-        case UnaryOp::neg: return "neg";
-        case UnaryOp::abs: return "abs";
-        case UnaryOp::exp: return "exp";
-        case UnaryOp::log: return "log";
-        case UnaryOp::log1p: return "log1p";
-        case UnaryOp::sqrt: return "sqrt";
-        case UnaryOp::rsqrt: return "rsqrt";
-        case UnaryOp::sin: return "sin";
-        case UnaryOp::cos: return "cos";
-        case UnaryOp::tanh: return "tanh";
-        case UnaryOp::sigmoid: return "sigmoid";
-        case UnaryOp::relu: return "relu";
-        case UnaryOp::gelu_erf: return "gelu";
-        case UnaryOp::gelu_tanh: return "gelu_tanh";
-        case UnaryOp::erf: return "erf";
-        case UnaryOp::sign: return "sign";
-        case UnaryOp::floor: return "floor";
-        case UnaryOp::ceil: return "ceil";
-        case UnaryOp::round: return "round";
-        case UnaryOp::reciprocal: return "reciprocal";
-        case UnaryOp::pow_scalar: return "pow";
-        case UnaryOp::clamp: return "clamp";
-        case UnaryOp::logical_not: return "logical_not";
-        case UnaryOp::isnan: return "isnan";
-        case UnaryOp::isinf: return "isinf";
+#define PESO_UNARY_OP(id, name, result) case UnaryOp::id: return name;
+#include "backends/unary_ops.def"
+#undef PESO_UNARY_OP
     }
     return "unary?";
 }
 
 std::string_view op_name(BinaryOp op) {
     switch (op) {
-        case BinaryOp::add: return "add";
-        case BinaryOp::sub: return "sub";
-        case BinaryOp::mul: return "mul";
-        case BinaryOp::div: return "div";
-        case BinaryOp::pow: return "pow";
-        case BinaryOp::maximum: return "maximum";
-        case BinaryOp::minimum: return "minimum";
-        case BinaryOp::remainder: return "remainder";
-        case BinaryOp::floor_divide: return "floor_divide";
-        case BinaryOp::gelu_erf_backward: return "gelu_backward";
-        case BinaryOp::gelu_tanh_backward: return "gelu_tanh_backward";
-        case BinaryOp::eq: return "eq";
-        case BinaryOp::ne: return "ne";
-        case BinaryOp::lt: return "lt";
-        case BinaryOp::le: return "le";
-        case BinaryOp::gt: return "gt";
-        case BinaryOp::ge: return "ge";
-        case BinaryOp::logical_and: return "logical_and";
-        case BinaryOp::logical_or: return "logical_or";
-        case BinaryOp::logical_xor: return "logical_xor";
+#define PESO_BINARY_OP(id, name, result) case BinaryOp::id: return name;
+#include "backends/binary_ops.def"
+#undef PESO_BINARY_OP
     }
     return "binary?";
 }

@@ -5,21 +5,40 @@
 
 namespace peso {
 
+// The elementwise primitives are listed once, in unary_ops.def and
+// binary_ops.def; everything here about them is expanded from those rows.
 enum class UnaryOp : std::uint8_t {
-    neg, abs, exp, log, log1p, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu,
-    gelu_erf, gelu_tanh, erf, sign, floor, ceil, round, reciprocal,
-    pow_scalar,   // x ** p.a
-    clamp,        // min(max(x, p.a), p.b); p.a = -inf / p.b = +inf when absent
-    logical_not,  // output is bool
-    isnan, isinf, // output is bool
+#define PESO_UNARY_OP(id, name, result) id,
+#include "backends/unary_ops.def"
+#undef PESO_UNARY_OP
 };
 
 enum class BinaryOp : std::uint8_t {
-    add, sub, mul, div, pow, maximum, minimum, remainder, floor_divide,
-    gelu_erf_backward, gelu_tanh_backward,    // a = gradient of the output, b = x (floating only)
-    eq, ne, lt, le, gt, ge,                   // output is bool
-    logical_and, logical_or, logical_xor,     // output is bool
+#define PESO_BINARY_OP(id, name, result) id,
+#include "backends/binary_ops.def"
+#undef PESO_BINARY_OP
 };
+
+// What dtype an elementwise primitive computes and returns (see the .def files).
+enum class ElementwiseResult : std::uint8_t { keeps, floating, boolean };
+
+constexpr ElementwiseResult result_kind(UnaryOp op) {
+    switch (op) {
+#define PESO_UNARY_OP(id, name, result) case UnaryOp::id: return ElementwiseResult::result;
+#include "backends/unary_ops.def"
+#undef PESO_UNARY_OP
+    }
+    return ElementwiseResult::keeps;
+}
+
+constexpr ElementwiseResult result_kind(BinaryOp op) {
+    switch (op) {
+#define PESO_BINARY_OP(id, name, result) case BinaryOp::id: return ElementwiseResult::result;
+#include "backends/binary_ops.def"
+#undef PESO_BINARY_OP
+    }
+    return ElementwiseResult::keeps;
+}
 
 enum class ReduceOp : std::uint8_t { sum, prod, max, min, all, any };
 
@@ -34,7 +53,8 @@ struct UnaryParams {
     double b = 0.0;
 };
 
-constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::eq; }
+// Comparisons and logical ops: their output is bool.
+constexpr bool is_comparison(BinaryOp op) { return result_kind(op) == ElementwiseResult::boolean; }
 
 std::string_view op_name(UnaryOp op);
 std::string_view op_name(BinaryOp op);

@@ -27,6 +27,17 @@ template <UnaryOp OP, typename T> PESO_HD inline auto unary_fn(T x, const UnaryP
     else if constexpr (OP == UnaryOp::abs) return static_cast<T>(x < 0 ? -x : x);
     else if constexpr (OP == UnaryOp::relu) return static_cast<T>(x < 0 ? T(0) : x);  // NaN passes through
     else if constexpr (OP == UnaryOp::sign) return static_cast<T>((T(0) < x) - (x < T(0)));
+    else if constexpr (OP == UnaryOp::leaky_relu) {
+        if constexpr (is_float_v<T>) return x > T(0) ? x : x * static_cast<T>(p.a);  // NaN passes through
+        else return x;  // integers are computed in floating point (the front-end converts)
+    }
+    else if constexpr (OP == UnaryOp::softplus) {
+        if constexpr (is_float_v<T>) {
+            // Above the threshold the result equals x to working precision (PyTorch's cut-off).
+            const T beta = static_cast<T>(p.a), bx = x * beta;
+            return bx > static_cast<T>(p.b) ? x : static_cast<T>(std::log1p(std::exp(bx)) / beta);
+        } else return x;
+    }
     else if constexpr (OP == UnaryOp::clamp) {
         if constexpr (is_float_v<T>) {
             // min(max(x, lo), hi): with lo > hi every element becomes hi, as
@@ -165,26 +176,20 @@ template <BinaryOp OP, typename T> PESO_HD inline auto binary_fn(T a, T b) {
 // Calls fn(std::integral_constant<UnaryOp, OP>{}) for the runtime op.
 template <typename Fn> decltype(auto) visit_unary(UnaryOp op, Fn&& fn) {
     switch (op) {
-#define PESO_CASE(name) case UnaryOp::name: return fn(std::integral_constant<UnaryOp, UnaryOp::name>{});
-        PESO_CASE(neg) PESO_CASE(abs) PESO_CASE(exp) PESO_CASE(log) PESO_CASE(log1p) PESO_CASE(sqrt)
-        PESO_CASE(rsqrt) PESO_CASE(sin) PESO_CASE(cos) PESO_CASE(tanh) PESO_CASE(sigmoid) PESO_CASE(relu)
-        PESO_CASE(gelu_erf) PESO_CASE(gelu_tanh) PESO_CASE(erf) PESO_CASE(sign) PESO_CASE(floor) PESO_CASE(ceil)
-        PESO_CASE(round) PESO_CASE(reciprocal) PESO_CASE(pow_scalar) PESO_CASE(clamp) PESO_CASE(logical_not)
-        PESO_CASE(isnan) PESO_CASE(isinf)
-#undef PESO_CASE
+#define PESO_UNARY_OP(id, name, result) \
+    case UnaryOp::id: return fn(std::integral_constant<UnaryOp, UnaryOp::id>{});
+#include "backends/unary_ops.def"
+#undef PESO_UNARY_OP
     }
     return fn(std::integral_constant<UnaryOp, UnaryOp::neg>{});
 }
 
 template <typename Fn> decltype(auto) visit_binary(BinaryOp op, Fn&& fn) {
     switch (op) {
-#define PESO_CASE(name) case BinaryOp::name: return fn(std::integral_constant<BinaryOp, BinaryOp::name>{});
-        PESO_CASE(add) PESO_CASE(sub) PESO_CASE(mul) PESO_CASE(div) PESO_CASE(pow) PESO_CASE(maximum)
-        PESO_CASE(minimum) PESO_CASE(remainder) PESO_CASE(floor_divide) PESO_CASE(gelu_erf_backward)
-        PESO_CASE(gelu_tanh_backward) PESO_CASE(eq) PESO_CASE(ne) PESO_CASE(lt)
-        PESO_CASE(le) PESO_CASE(gt) PESO_CASE(ge) PESO_CASE(logical_and) PESO_CASE(logical_or)
-        PESO_CASE(logical_xor)
-#undef PESO_CASE
+#define PESO_BINARY_OP(id, name, result) \
+    case BinaryOp::id: return fn(std::integral_constant<BinaryOp, BinaryOp::id>{});
+#include "backends/binary_ops.def"
+#undef PESO_BINARY_OP
     }
     return fn(std::integral_constant<BinaryOp, BinaryOp::add>{});
 }

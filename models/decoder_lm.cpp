@@ -29,7 +29,7 @@ MaskedSelfAttention::MaskedSelfAttention(const DecoderLmConfig& c)
     w_o = register_module("w_o", std::make_shared<nn::Linear>(c.d_model, c.d_model));
 }
 
-Tensor MaskedSelfAttention::forward(const Tensor& x, const Tensor& future) const {
+Tensor MaskedSelfAttention::forward(const Tensor& x, const Tensor& future, Tensor* weights) const {
     const std::int64_t B = x.size(0), T = x.size(1), H = n_heads_, d_k = d_model_ / n_heads_;
     // (B, T, d_model) -> (B, H, T, d_k): each head sees its own d_k columns.
     const auto split_heads = [&](const Tensor& t) { return t.view({B, T, H, d_k}).transpose(1, 2); };
@@ -38,8 +38,9 @@ Tensor MaskedSelfAttention::forward(const Tensor& x, const Tensor& future) const
     const Tensor v = split_heads(w_v->forward(x));
     Tensor scores = div(matmul(q, k.transpose(-2, -1)), std::sqrt(static_cast<double>(d_k)));  // (B, H, T, T)
     scores = masked_fill(scores, future, -std::numeric_limits<double>::infinity());
-    const Tensor alpha = F::dropout(softmax(scores, -1), dropout_, is_training());
-    const Tensor heads = matmul(alpha, v);  // (B, H, T, d_k)
+    const Tensor alpha = softmax(scores, -1);  // (B, H, T, T)
+    if (weights) *weights = alpha;
+    const Tensor heads = matmul(F::dropout(alpha, dropout_, is_training()), v);  // (B, H, T, d_k)
     return w_o->forward(heads.transpose(1, 2).reshape({B, T, d_model_}));
 }
 
@@ -53,8 +54,8 @@ DecoderLmBlock::DecoderLmBlock(const DecoderLmConfig& c) : dropout_(c.dropout) {
     ff_2 = register_module("ff_2", std::make_shared<nn::Linear>(c.d_ff, c.d_model));
 }
 
-Tensor DecoderLmBlock::forward(const Tensor& x, const Tensor& future) const {
-    const Tensor a = add(x, F::dropout(attn->forward(ln_1->forward(x), future), dropout_, is_training()));
+Tensor DecoderLmBlock::forward(const Tensor& x, const Tensor& future, Tensor* weights) const {
+    const Tensor a = add(x, F::dropout(attn->forward(ln_1->forward(x), future, weights), dropout_, is_training()));
     const Tensor ff = ff_2->forward(relu(ff_1->forward(ln_2->forward(a))));
     return add(a, F::dropout(ff, dropout_, is_training()));
 }
@@ -71,7 +72,7 @@ DecoderLm::DecoderLm(const DecoderLmConfig& config) : config_(config) {
     head = register_module("head", std::make_shared<nn::Linear>(config_.d_model, config_.vocab_size));
 }
 
-Tensor DecoderLm::forward(const Tensor& ids) const {
+Tensor DecoderLm::forward(const Tensor& ids, std::vector<Tensor>* attention) const {
     PESO_CHECK(ids.dim() == 2 && ids.dtype() == DType::i64, ShapeError,
                "DecoderLm: expected int64 ids of shape (B, T), got {} {}", ids.dtype(), ids.sizes());
     const std::int64_t T = ids.size(1);
@@ -83,7 +84,8 @@ Tensor DecoderLm::forward(const Tensor& ids) const {
     x = F::dropout(x, config_.dropout, is_training());
     // One mask for every layer and head: query i may not see keys j > i.
     const Tensor future = triu(ones({T, T}, TensorOptions(DType::b8).device(ids.device())), 1);
-    for (std::size_t i = 0; i < blocks->size(); ++i) x = (*blocks)[i]->forward(x, future);
+    for (std::size_t i = 0; i < blocks->size(); ++i)
+        x = (*blocks)[i]->forward(x, future, attention ? &attention->emplace_back() : nullptr);
     return head->forward(ln_f->forward(x));
 }
 
@@ -110,6 +112,18 @@ std::vector<std::int64_t> DecoderLm::greedy(std::vector<std::int64_t> prompt, st
     }
     train(was_training);
     return prompt;
+}
+
+std::vector<Tensor> DecoderLm::attention_maps(const std::vector<std::int64_t>& ids) {
+    const bool was_training = is_training();
+    eval();
+    NoGradGuard no_grad;
+    const auto T = static_cast<std::int64_t>(ids.size());
+    std::vector<Tensor> maps;
+    forward(to_device(from_vector(ids, Dims{1, T}), head->weight.device()), &maps);
+    for (Tensor& m : maps) m = m.squeeze(0);  // (H, T, T)
+    train(was_training);
+    return maps;
 }
 
 }  // namespace peso::models

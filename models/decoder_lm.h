@@ -32,7 +32,9 @@ class MaskedSelfAttention : public nn::Module {
 public:
     explicit MaskedSelfAttention(const DecoderLmConfig& c);
     // x (B, T, d_model); future (T, T) bool, true where key j > query i.
-    Tensor forward(const Tensor& x, const Tensor& future) const;
+    // `weights`, when given, receives the attention weights (B, H, T, T)
+    // before dropout.
+    Tensor forward(const Tensor& x, const Tensor& future, Tensor* weights = nullptr) const;
     std::string type_name() const override { return "MaskedSelfAttention"; }
 
     std::shared_ptr<nn::Linear> w_q, w_k, w_v, w_o;
@@ -45,7 +47,7 @@ private:
 class DecoderLmBlock : public nn::Module {
 public:
     explicit DecoderLmBlock(const DecoderLmConfig& c);
-    Tensor forward(const Tensor& x, const Tensor& future) const;
+    Tensor forward(const Tensor& x, const Tensor& future, Tensor* weights = nullptr) const;
     std::string type_name() const override { return "DecoderLmBlock"; }
 
     std::shared_ptr<nn::LayerNorm> ln_1, ln_2;
@@ -61,7 +63,8 @@ public:
     explicit DecoderLm(const DecoderLmConfig& config);
 
     // ids (B, T) int64, T <= max_len -> logits (B, T, vocab_size).
-    Tensor forward(const Tensor& ids) const;
+    // `attention`, when given, receives each layer's weights (B, H, T, T).
+    Tensor forward(const Tensor& ids, std::vector<Tensor>* attention = nullptr) const;
 
     // Mean cross-entropy of next-token prediction over the targets that are
     // not `ignore_index` (padding).
@@ -70,6 +73,11 @@ public:
     // Appends the most likely next token to `prompt` until `stop` or max_len
     // tokens (eval mode, no gradients; the mode is restored).
     std::vector<std::int64_t> greedy(std::vector<std::int64_t> prompt, std::int64_t stop);
+
+    // The attention weights of one sequence of ids, one (H, T, T) tensor per
+    // layer (row i: how query i spreads over keys 0..i); eval mode, no
+    // gradients, the mode is restored.
+    std::vector<Tensor> attention_maps(const std::vector<std::int64_t>& ids);
 
     const DecoderLmConfig& config() const { return config_; }
     std::string type_name() const override { return "DecoderLm"; }

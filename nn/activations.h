@@ -1,6 +1,8 @@
 #pragma once
 // Activation modules, as torch.nn's: each forwards to the differentiable op
 // of the same name (peso::relu, peso::gelu, ...).
+#include <fmt/format.h>
+
 #include <string>
 
 #include "nn/module.h"
@@ -11,6 +13,31 @@ class ReLU : public Module {
 public:
     Tensor forward(const Tensor& x) const { return peso::relu(x); }
     std::string type_name() const override { return "ReLU"; }
+};
+
+// x where x > 0, negative_slope * x elsewhere.
+class LeakyReLU : public Module {
+public:
+    explicit LeakyReLU(double negative_slope = 0.01) : negative_slope_(negative_slope) {}
+    Tensor forward(const Tensor& x) const { return peso::leaky_relu(x, negative_slope_); }
+    double negative_slope() const { return negative_slope_; }
+    std::string type_name() const override { return "LeakyReLU"; }
+    std::string extra_repr() const override { return fmt::format("negative_slope={}", negative_slope_); }
+
+private:
+    double negative_slope_;
+};
+
+// log(1 + exp(beta x)) / beta, x where beta x > threshold.
+class Softplus : public Module {
+public:
+    explicit Softplus(double beta = 1.0, double threshold = 20.0) : beta_(beta), threshold_(threshold) {}
+    Tensor forward(const Tensor& x) const { return peso::softplus(x, beta_, threshold_); }
+    std::string type_name() const override { return "Softplus"; }
+    std::string extra_repr() const override { return fmt::format("beta={}, threshold={}", beta_, threshold_); }
+
+private:
+    double beta_, threshold_;
 };
 
 // approximate: "none" (x * Phi(x), with erf) or "tanh" (GPT-2's approximation).

@@ -11,19 +11,6 @@ namespace peso::native {
 
 namespace {
 
-bool outputs_bool(UnaryOp op) { return op == UnaryOp::logical_not || op == UnaryOp::isnan || op == UnaryOp::isinf; }
-
-// Unary ops whose integer inputs are computed in floating point (as PyTorch does).
-bool needs_floating(UnaryOp op) {
-    switch (op) {
-        case UnaryOp::exp: case UnaryOp::log: case UnaryOp::log1p: case UnaryOp::sqrt: case UnaryOp::rsqrt:
-        case UnaryOp::sin: case UnaryOp::cos: case UnaryOp::tanh: case UnaryOp::sigmoid: case UnaryOp::gelu_erf:
-        case UnaryOp::gelu_tanh: case UnaryOp::erf: case UnaryOp::reciprocal:
-            return true;
-        default: return false;
-    }
-}
-
 void run_unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p) {
     if (out.numel() == 0) return;
     TensorArg o = out.arg();
@@ -45,7 +32,7 @@ void run_binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b
 
 // The dtype an op computes in, given the promoted dtype of its inputs.
 DType compute_dtype(BinaryOp op, DType common) {
-    if (op == BinaryOp::div && !is_floating(common)) return kDefaultDType;  // true division
+    if (result_kind(op) == ElementwiseResult::floating && !is_floating(common)) return kDefaultDType;
     return common;
 }
 
@@ -81,8 +68,10 @@ Tensor unary(UnaryOp op, const Tensor& x, UnaryParams p) {
     PESO_CHECK(!(x.dtype() == DType::b8 && (op == UnaryOp::neg || op == UnaryOp::sign)), DTypeError,
                "{}: not supported for bool tensors (use logical_not)", name);
     DType compute = x.dtype();
-    if (needs_floating(op) && !is_floating(compute)) compute = kDefaultDType;
-    const DType out_dtype = outputs_bool(op) ? DType::b8 : compute;
+    // Integer inputs of ops with a fractional result compute in floating point (as PyTorch).
+    const ElementwiseResult kind = result_kind(op);
+    if (kind == ElementwiseResult::floating && !is_floating(compute)) compute = kDefaultDType;
+    const DType out_dtype = kind == ElementwiseResult::boolean ? DType::b8 : compute;
     Tensor out = empty(x.sizes(), TensorOptions(out_dtype).device(x.device()));
     run_unary(op, out, to_dtype(x, compute), p);
     return out;
@@ -108,6 +97,11 @@ Tensor cos(const Tensor& x) { return unary(UnaryOp::cos, x); }
 Tensor tanh(const Tensor& x) { return unary(UnaryOp::tanh, x); }
 Tensor sigmoid(const Tensor& x) { return unary(UnaryOp::sigmoid, x); }
 Tensor relu(const Tensor& x) { return unary(UnaryOp::relu, x); }
+Tensor leaky_relu(const Tensor& x, double negative_slope) { return unary(UnaryOp::leaky_relu, x, {negative_slope, 0.0}); }
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+    PESO_CHECK(beta != 0.0 && std::isfinite(beta), ValueError, "softplus: beta must be finite and nonzero, got {}", beta);
+    return unary(UnaryOp::softplus, x, {beta, threshold});
+}
 Tensor erf(const Tensor& x) { return unary(UnaryOp::erf, x); }
 Tensor sign(const Tensor& x) { return unary(UnaryOp::sign, x); }
 Tensor floor(const Tensor& x) { return unary(UnaryOp::floor, x); }

@@ -1,7 +1,9 @@
 #pragma once
 // Tensor: a cheap-to-copy handle (one shared_ptr) to a TensorImpl. Copies
 // share data; use clone() for a deep copy. Methods are sugar for the free
-// functions of tensor/functions.h.
+// functions: the differentiable ones of autograd/functions.h (the methods are
+// defined in autograd/tensor_methods.cpp, so they record graphs) and the
+// others of tensor/functions.h. The tensor layer itself calls peso::native.
 #include <cstdint>
 #include <functional>
 #include <iosfwd>

@@ -130,10 +130,11 @@ Tensor permute(const Tensor& t, const Dims& order) {
 
 Tensor transpose(const Tensor& t, std::int64_t d0, std::int64_t d1) {
     const int a = wrap_dim(d0, t.dim(), "transpose"), b = wrap_dim(d1, t.dim(), "transpose");
-    if (t.dim() == 0) return t;
     Dims sizes = t.sizes(), strides = t.strides();
-    std::swap(sizes[a], sizes[b]);
-    std::swap(strides[a], strides[b]);
+    if (t.dim() > 0) {  // a 0-d tensor's dims 0 and -1 name itself: a view of the same shape
+        std::swap(sizes[a], sizes[b]);
+        std::swap(strides[a], strides[b]);
+    }
     return make_view(t, sizes, strides, t.storage_offset());
 }
 
@@ -205,9 +206,11 @@ Tensor squeeze(const Tensor& t) {
 }
 
 Tensor squeeze(const Tensor& t, std::int64_t dim) {
-    if (t.dim() == 0) return t;
+    // A view even where nothing is squeezed (a 0-d tensor, a dim of size
+    // other than 1), as for every view op: never t itself, which autograd
+    // would then record as a view of itself.
     const int d = wrap_dim(dim, t.dim(), "squeeze");
-    if (t.size(d) != 1) return t;
+    if (t.dim() == 0 || t.size(d) != 1) return make_view(t, t.sizes(), t.strides(), t.storage_offset());
     Dims sizes = t.sizes(), strides = t.strides();
     sizes.erase(d);
     strides.erase(d);

@@ -81,6 +81,21 @@ Tensor relu(const Tensor& x) {
         return {masked_fill(g[0], native::le(c.saved(1), 0.0), 0.0)};
     });
 }
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+    // d/dx: 1 where x > 0, negative_slope elsewhere (at 0 too, as PyTorch).
+    return unary_op("leaky_relu", x, native::leaky_relu(x, negative_slope), true, false,
+                    [negative_slope](const Ctx& c, const Grads& g) -> Grads {
+                        return {where(native::gt(c.saved(0), 0.0), g[0], mul(g[0], negative_slope))};
+                    });
+}
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+    // d/dx: sigmoid(beta x), and 1 above the threshold where the forward is x.
+    return unary_op("softplus", x, native::softplus(x, beta, threshold), true, false,
+                    [beta, threshold](const Ctx& c, const Grads& g) -> Grads {
+                        const Tensor bx = mul(c.saved(0), beta);
+                        return {mul(g[0], where(native::gt(bx, threshold), 1.0, sigmoid(bx)))};
+                    });
+}
 Tensor gelu(const Tensor& x, std::string_view approximate) {
     Tensor out = native::gelu(x, approximate);
     if (approximate == "tanh") {

@@ -7,9 +7,11 @@ using namespace autograd;
 
 namespace {
 
-// The reduced dims of an input of `ndim` dims (empty = all), wrapped.
+// The reduced dims of an input of `ndim` dims (empty = all), wrapped. A 0-d
+// input accepts dim 0 or -1, which name the tensor itself: nothing to reduce.
 Dims reduced_dims(const Dims& dims, int ndim) {
     Dims out;
+    if (ndim == 0) return out;
     if (dims.empty()) {
         for (int i = 0; i < ndim; ++i) out.push_back(i);
         return out;
@@ -142,9 +144,13 @@ Tensor std(const Tensor& x, const Dims& dims, double correction, bool keepdim) {
         const Tensor centered = sub(xs, mean(xs, dims, true));
         const Tensor s = unreduce(c.saved(1), dims, nd, keepdim);
         // Where the std is 0 (a constant group, or one element without
-        // correction) the gradient is 0 rather than 0/0, as in PyTorch.
-        const Tensor grad = div(mul(unreduce(g[0], dims, nd, keepdim), centered), mul(s, n - correction));
-        return {masked_fill(grad, native::eq(s, 0.0), 0.0)};
+        // correction) the gradient is 0 rather than 0/0, as in PyTorch. The
+        // division is by 1 there: a 0/0 masked afterwards would still give
+        // NaN second derivatives through div's backward.
+        const Tensor zero = native::eq(s, 0.0);
+        const Tensor grad = div(mul(unreduce(g[0], dims, nd, keepdim), centered),
+                                mul(masked_fill(s, zero, 1.0), n - correction));
+        return {masked_fill(grad, zero, 0.0)};
     });
     return out;
 }

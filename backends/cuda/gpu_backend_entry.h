@@ -1,7 +1,8 @@
 #pragma once
 // The entry point of nvcc's CUDA backend that backends/registry.cpp, a plain
 // C++ source, registers when peso is built with PESO_WITH_CUDA. (The emulated
-// build of the same backend registers itself: backends/cuda/register.cu.)
+// build of the same sources registers itself, at a higher priority, from the
+// end of backends/cuda/cuda_backend.cu.)
 namespace peso {
 class Backend;
 namespace cuda::gpu {

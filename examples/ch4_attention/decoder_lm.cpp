@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 
+#include "examples/common/attention_plot.h"
 #include "examples/common/example.h"
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
@@ -87,6 +88,17 @@ double perplexity(models::DecoderLm& model, const Batch& set) {
     return std::exp(nll);
 }
 
+// Every layer's and head's attention over a sentence the model wrote, read as
+// its input: row i is the word that predicts word i + 1.
+void draw_attention(models::DecoderLm& model, const WordVocab& vocab, std::vector<std::int64_t> ids,
+                    const std::filesystem::path& out) {
+    if (ids.size() > 1 && ids.back() == WordVocab::kEos) ids.pop_back();
+    std::vector<std::string> words;
+    for (const std::int64_t id : ids) words.push_back(vocab.word(id));
+    examples::plot_attention(out, "attention", "causal self-attention on a sentence the model wrote",
+                             model.attention_maps(ids), words, words);
+}
+
 void run(const examples::ExampleOptions& opts, const Flags& flags) {
     const Device device = examples::example_device(opts);
     const auto sentences = read_sentences(flags.data);
@@ -151,6 +163,7 @@ void run(const examples::ExampleOptions& opts, const Flags& flags) {
         for (const std::int64_t id : vocab.encode(models::split_words(prompt))) ids.push_back(id);
         const auto out = model.greedy(ids, WordVocab::kEos);
         fmt::print("  {:>16} | {}\n", prompt, vocab.decode(std::span(out).subspan(ids.size())));
+        if (prompt == std::string("the old man")) draw_attention(model, vocab, out, opts.out);
     }
     fmt::print("\n");
     const examples::Results results(opts.out);

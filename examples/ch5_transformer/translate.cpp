@@ -13,6 +13,7 @@
 #include <random>
 #include <set>
 
+#include "examples/common/attention_plot.h"
 #include "examples/common/example.h"
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
@@ -148,40 +149,6 @@ Translations translate_all(models::Seq2SeqTransformer& model, const std::vector<
     return t;
 }
 
-std::string quoted_tics(const std::vector<std::string>& labels) {
-    std::string s;
-    for (std::size_t i = 0; i < labels.size(); ++i) s += fmt::format("{}\"{}\" {}", i ? ", " : "", labels[i], i);
-    return "(" + s + ")";
-}
-
-// One heatmap per (layer, head): rows are queries, columns keys.
-void plot_maps(const std::filesystem::path& out, const std::string& kind, const std::string& title,
-               const std::vector<Tensor>& layers, const std::vector<std::string>& queries,
-               const std::vector<std::string>& keys) {
-    const auto L = static_cast<std::int64_t>(layers.size()), H = layers.at(0).size(0);
-    std::string script = fmt::format(
-        "set multiplot layout {},{} title '{}'\nset palette defined (0 'white', 1 '#3060c0', 2 '#102050')\n"
-        "set cbrange [0:1]\nunset colorbox\nset xtics {} rotate by 60 right font ',9'\nset ytics {} font ',9'\n"
-        "set xrange [-0.5:{}]\nset yrange [{}:-0.5]\nset size ratio -1\n",
-        L, H, title, quoted_tics(keys), quoted_tics(queries), keys.size() - 0.5, queries.size() - 0.5);
-    for (std::int64_t l = 0; l < L; ++l) {
-        const Tensor w = to_dtype(to_device(layers[static_cast<std::size_t>(l)], Device::cpu()), DType::f64);
-        for (std::int64_t h = 0; h < H; ++h) {
-            const Tensor m = w.select(0, h).contiguous();
-            const auto v = m.to_vector<double>();
-            std::vector<std::vector<double>> rows;
-            for (std::int64_t r = 0; r < m.size(0); ++r)
-                rows.emplace_back(v.begin() + r * m.size(1), v.begin() + (r + 1) * m.size(1));
-            const auto dat = out / fmt::format("{}_layer{}_head{}.dat", kind, l, h);
-            examples::write_matrix(dat, rows);
-            script += fmt::format("set title 'layer {}, head {}'\nplot '{}' matrix with image notitle\n", l, h,
-                                  dat.string());
-        }
-    }
-    script += "unset multiplot\n";
-    examples::render_png(out / (kind + ".png"), script, static_cast<int>(360 * H), static_cast<int>(340 * L));
-}
-
 void draw_attention(models::Seq2SeqTransformer& model, const Pair& pair, const Encoded& e,
                     const std::vector<std::int64_t>& translation, const WordVocab& tv, Device device,
                     const std::filesystem::path& out) {
@@ -192,12 +159,13 @@ void draw_attention(models::Seq2SeqTransformer& model, const Pair& pair, const E
                                            to_device(from_vector(tgt, Dims{1, len(tgt)}), device));
     std::vector<std::string> tgt_words;
     for (const std::int64_t id : tgt) tgt_words.push_back(tv.word(id));
-    plot_maps(out, "attention_encoder_self", "encoder self-attention (queries: rows, keys: columns)",
-              maps.encoder_self, pair.src, pair.src);
-    plot_maps(out, "attention_decoder_self", "decoder self-attention (causal)", maps.decoder_self, tgt_words,
-              tgt_words);
-    plot_maps(out, "attention_cross", "cross-attention: target queries (rows) over source keys (columns)",
-              maps.cross, tgt_words, pair.src);
+    examples::plot_attention(out, "attention_encoder_self", "encoder self-attention (queries: rows, keys: columns)",
+                             maps.encoder_self, pair.src, pair.src);
+    examples::plot_attention(out, "attention_decoder_self", "decoder self-attention (causal)", maps.decoder_self,
+                             tgt_words, tgt_words);
+    examples::plot_attention(out, "attention_cross",
+                             "cross-attention: target queries (rows) over source keys (columns)", maps.cross,
+                             tgt_words, pair.src);
 }
 
 void run(const examples::ExampleOptions& opts, const Flags& flags) {

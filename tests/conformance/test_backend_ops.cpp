@@ -78,6 +78,17 @@ TEST_CASE("conformance: every backend primitive is exercised by some case") {
     }
 }
 
+TEST_CASE("conformance: every elementwise primitive of the manifests has a case named for it") {
+    std::set<std::string> names;
+    for (const auto& c : all_cases()) names.insert(c.name);
+#define PESO_UNARY_OP(id, name, result) CHECK_MESSAGE(names.count(#id) == 1, "no conformance case for unary " #id);
+#include "backends/unary_ops.def"
+#undef PESO_UNARY_OP
+#define PESO_BINARY_OP(id, name, result) CHECK_MESSAGE(names.count(#id) == 1, "no conformance case for binary " #id);
+#include "backends/binary_ops.def"
+#undef PESO_BINARY_OP
+}
+
 TEST_CASE("conformance: reductions without an identity refuse empty dims on every backend") {
     for (const char* b : {"cpu", "reference"}) {
         CpuBackendGuard g(b);

@@ -13,7 +13,7 @@
 #include "nn/optim/adam.h"
 #include "peso.h"
 #include "tests/support/device_conformance.h"
-#include "tests/support/gradcheck_cases.h"
+#include "tests/support/gradcheck_suite.h"
 
 using namespace peso;
 using namespace peso::testing;
@@ -64,28 +64,15 @@ TEST_CASE("gpu: adam_step equals the cpu backend's bit for bit") {
 
 TEST_CASE("gpu: gradcheck of every differentiable op") {
     PESO_REQUIRE_GPU();
-    const auto all = cases();
-    for (std::size_t k = 0; k < all.size(); ++k) {
-        const GradCase& c = all[k];
-        CAPTURE(c.op);
-        try {
-            const auto fn = on_device(c.fn, kGpu);
-            Inputs in(1000 + k);
-            const auto r = autograd::gradcheck(fn, c.make(in), c.opts);
-            CHECK_MESSAGE(r.ok, r.report);
-            TL ref;
-            {
-                CpuBackendGuard g("reference");
-                ref = analytic_gradient(c, c.fn, 1000 + k);
-            }
-            const TL got = analytic_gradient(c, fn, 1000 + k);
-            REQUIRE(got.size() == ref.size());
-            // A GPU's double transcendental functions may differ from glibc's in the last bits.
-            for (std::size_t i = 0; i < got.size(); ++i) CHECK(allclose(got[i], ref[i], 1e-8, 1e-10));
-        } catch (const std::exception& e) {
-            FAIL_CHECK(c.op, " threw: ", std::string(e.what()));
-        }
-    }
+    SuiteConfig cfg;
+    cfg.device = kGpu;
+    // A GPU's double transcendental functions may differ from glibc's in the last bits.
+    cfg.atol = 1e-10;
+    cfg.rtol = 1e-8;
+    const SuiteResult r = run_gradcheck_suite(cfg);
+    for (const std::string& f : r.failures) FAIL_CHECK(f);
+    MESSAGE(r.summary);
+    CHECK(r.complete);
 }
 
 TEST_CASE("gpu: a small GPT trains on cuda:0") {

@@ -1,75 +1,56 @@
-// The gradcheck suite: every differentiable op (autograd/op_registry.cpp) has
-// a case here, checked against central finite differences in float64, with
-// gradgradcheck for ops marked twice-differentiable, and with its analytic
-// gradient compared between the cpu and reference backends.
+// The gradcheck suite: every sample of every differentiable op
+// (tests/support/gradcheck_samples.h) checked against central finite
+// differences in float64, with gradgradcheck for ops marked twice
+// differentiable, and with its analytic gradient compared between the cpu and
+// reference backends. Coverage comes from what ran: the ops the samples'
+// functions recorded, the option values passing samples exercised.
 #include <doctest/doctest.h>
 
 #include <cstdio>
-#include <map>
-#include <set>
 
 #include "autograd/op_registry.h"
 #include "peso.h"
-#include "tests/support/gradcheck_cases.h"
+#include "tests/support/gradcheck_suite.h"
 
 using namespace peso;
-using autograd::GradcheckOptions;
-
-namespace {
-
 using namespace peso::testing;
 
-// The analytic gradient of sum(outputs * fixed weights) on the current backend.
-TL analytic(const GradCase& c, std::uint64_t seed) { return analytic_gradient(c, c.fn, seed); }
+TEST_CASE("gradcheck: every differentiable op, every option value") {
+    const SuiteResult r = run_gradcheck_suite({});
+    for (const std::string& line : r.op_lines) std::printf("%s\n", line.c_str());
+    for (const std::string& note : r.notes) std::printf("note: %s\n", note.c_str());
+    for (const std::string& f : r.failures) FAIL_CHECK(f);
+    std::printf("%s\n", r.summary.c_str());
+    CHECK(r.complete);
+}
 
-}  // namespace
-
-TEST_CASE("gradcheck: every differentiable op") {
-    std::map<std::string, bool> twice;
-    for (const auto& op : autograd::differentiable_ops()) twice[std::string(op.name)] = op.twice_differentiable;
-    std::set<std::string> covered;
-    const auto all = cases();
-    for (std::size_t k = 0; k < all.size(); ++k) {
-        const GradCase& c = all[k];
-        CAPTURE(c.op);
-        REQUIRE_MESSAGE(twice.count(c.op) == 1, "case for an op missing from the registry: ", c.op);
-        const std::uint64_t seed = 1000 + k;
-        try {
-            Inputs in(seed);
-            const TL x = c.make(in);
-            const auto r = autograd::gradcheck(c.fn, x, c.opts);
-            CHECK_MESSAGE(r.ok, r.report);
-            std::string line = fmt::format("{:<14} max abs err {:.2e}  max rel err {:.2e}", c.op, r.max_abs_error, r.max_rel_error);
-            if (twice[c.op]) {
-                const auto r2 = autograd::gradgradcheck(c.fn, x, c.opts, seed);
-                CHECK_MESSAGE(r2.ok, "gradgradcheck: ", r2.report);
-                line += fmt::format("  | gradgrad max abs err {:.2e}", r2.max_abs_error);
-            }
-            // Same analytic gradient on the fast backend as on the reference one.
-            TL fast, ref;
-            {
-                CpuBackendGuard g("cpu");
-                fast = analytic(c, seed);
-            }
-            {
-                CpuBackendGuard g("reference");
-                ref = analytic(c, seed);
-            }
-            REQUIRE(fast.size() == ref.size());
-            for (std::size_t i = 0; i < fast.size(); ++i) CHECK(allclose(fast[i], ref[i], 1e-10, 1e-12));
-            std::printf("%s\n", line.c_str());
-            covered.insert(c.op);
-        } catch (const std::exception& e) {
-            FAIL_CHECK(c.op, " threw: ", std::string(e.what()));
+TEST_CASE("gradcheck suite: coverage counts what ran") {
+    // A sample's op counts only when its node was recorded: a function that
+    // returns its input untouched records nothing.
+    {
+        const autograd::RecordedOps outer;
+        Tensor x = from_vector<double>({1.0, 2.0}).requires_grad_();
+        {
+            const autograd::RecordedOps inner;
+            (void)contiguous(x);  // already contiguous: no node
+            CHECK(inner.names().empty());
+            Tensor y = mul(x, 2.0);
+            y.narrow(0, 0, 1).mul_(3.0);  // in place through a view: "copy_ (through a view)"
+            CHECK(inner.names() == std::set<std::string, std::less<>>{"clone", "copy_", "mul", "narrow"});
         }
+        (void)exp(x);
+        CHECK(outer.names() == std::set<std::string, std::less<>>{"clone", "copy_", "exp", "mul", "narrow"});
+        NoGradGuard g;
+        (void)sin(x);
+        CHECK(outer.names().count("sin") == 0);
     }
-    std::size_t n_covered = 0;
-    for (const auto& [name, t] : twice) {
-        if (covered.count(name)) ++n_covered;
-        else FAIL_CHECK("no passing gradcheck case for differentiable op ", name);
+    // The registry declares no option value twice (the suite reports a
+    // sample naming an undeclared one).
+    for (const autograd::OpInfo& op : autograd::differentiable_ops()) {
+        std::set<std::string> seen;
+        for (const auto& d : op.options)
+            for (const auto& v : d.values) CHECK_MESSAGE(seen.insert(fmt::format("{}={}", d.name, v)).second, op.name);
     }
-    std::printf("gradcheck: %zu of %zu differentiable ops covered\n", n_covered, twice.size());
-    CHECK(n_covered == twice.size());
 }
 
 TEST_CASE("gradcheck reports the worst element of a wrong gradient") {

@@ -68,7 +68,15 @@ inline std::vector<OpCase> unary_cases() {
         cases.push_back({name, [fn](Ctx& c) { return outs(fn(c.input(c.shape(3), DType::f32, 0.01, 5.0))); }});
     cases.push_back({"neg_int", [](Ctx& c) { return outs(neg(c.input(c.shape(3), DType::i64, -50, 50))); }});
     cases.push_back({"abs_int", [](Ctx& c) { return outs(abs(c.input(c.shape(2), DType::i32, -50, 50))); }});
-    cases.push_back({"gelu", [](Ctx& c) { return outs(gelu(c.input(c.shape(3), DType::f32, -5, 5))); }});
+    cases.push_back({"gelu_erf", [](Ctx& c) { return outs(gelu(c.input(c.shape(3), DType::f32, -5, 5))); }});
+    cases.push_back({"leaky_relu", [](Ctx& c) {
+        return outs(leaky_relu(c.input(c.shape(3))), leaky_relu(c.input(c.shape(2), DType::f64), 0.2),
+                    leaky_relu(c.input(c.shape(2), DType::i64, -5, 5)));
+    }});
+    cases.push_back({"softplus", [](Ctx& c) {
+        const Tensor x = c.input(c.shape(3), DType::f32, -30, 30);  // both sides of the threshold
+        return outs(softplus(x), softplus(x, 0.5, 5.0), softplus(c.input(c.shape(2), DType::f64, -5, 5), 2.0));
+    }});
     cases.push_back({"gelu_tanh", [](Ctx& c) { return outs(gelu(c.input(c.shape(3), DType::f32, -5, 5), "tanh")); }});
     cases.push_back({"pow_scalar", [](Ctx& c) {
         const Tensor x = c.input(c.shape(3), DType::f32, 0.1, 3.0);
@@ -120,10 +128,21 @@ inline std::vector<OpCase> binary_cases() {
     cases.push_back({"remainder", [](Ctx& c) {
         const Dims s = c.shape(3);
         return outs(remainder(c.input(s, DType::f64, -9, 9), c.input(s, DType::f64, 0.5, 3)),
-                    remainder(c.input(s, DType::i64, -20, 20), c.input(s, DType::i64, 1, 6)),
-                    floor_divide(c.input(s, DType::i64, -20, 20), c.input(s, DType::i64, 1, 6)),
+                    remainder(c.input(s, DType::i64, -20, 20), c.input(s, DType::i64, 1, 6)));
+    }});
+    cases.push_back({"floor_divide", [](Ctx& c) {
+        const Dims s = c.shape(3);
+        return outs(floor_divide(c.input(s, DType::i64, -20, 20), c.input(s, DType::i64, 1, 6)),
                     floor_divide(c.input(s, DType::f64, -9, 9), c.input(s, DType::f64, 0.5, 3)));
     }});
+    for (const char* approximate : {"none", "tanh"}) {
+        const std::string id = std::string(approximate) == "none" ? "gelu_erf_backward" : "gelu_tanh_backward";
+        cases.push_back({id, [approximate](Ctx& c) {
+            const Dims s = c.shape(3);
+            return outs(native::gelu_backward(c.input(s), c.input(s, DType::f32, -5, 5), approximate),
+                        native::gelu_backward(c.input({s[2]}, DType::f64), c.input(s, DType::f64, -5, 5), approximate));
+        }});
+    }
     cases.push_back({"where", [](Ctx& c) {
         const Dims s = c.shape(3);
         return outs(where(c.input(s, DType::b8), c.input(s), c.input({s[2]})), where(c.input({s[1], 1}, DType::b8), 1.5, c.input(s)),
