@@ -138,7 +138,8 @@ int run_train(const TrainArgs& a) {
                "--steps, --batch, --eval-batches and --grad-accum must be positive");
     PESO_CHECK(a.batch % world == 0, ValueError, "--batch {} must be a multiple of the number of ranks ({})", a.batch,
                world);
-    PESO_CHECK(!a.zero || a.optimizer == "adamw", ValueError, "--zero shards AdamW's state; it needs --optimizer adamw");
+    PESO_CHECK(!a.zero || a.optimizer == "adamw", ValueError,
+               "--zero shards AdamW's state; it needs --optimizer adamw");
     const fs::path out(a.out);
     const std::string text = read_text_file(a.data);
     fs::create_directories(out);
@@ -157,7 +158,8 @@ int run_train(const TrainArgs& a) {
                "{}: {} tokens are too few for block size {} (the validation split needs more than a block)", a.data,
                ids.size(), config.block_size);
     // Under mpirun, plain "cuda" means one GPU per rank: the rank's index on its machine.
-    const Device device = world > 1 && a.device == "cuda" ? Device::cuda(distributed::local_rank()) : Device::parse(a.device);
+    const Device device =
+        world > 1 && a.device == "cuda" ? Device::cuda(distributed::local_rank()) : Device::parse(a.device);
     manual_seed(a.seed);
     models::Gpt model(config);
     // Initialized on the CPU (the same weights for a seed on any device), then moved.
@@ -201,11 +203,14 @@ int run_train(const TrainArgs& a) {
         std::fprintf(stderr, "data parallel: %d ranks (%s), %lld rows each per micro-batch, %lld buckets%s\n", world,
                      tensor_comm->backend_name().c_str(), static_cast<long long>(a.batch / world),
                      static_cast<long long>(ddp->num_buckets()), zero ? ", ZeRO-1 optimizer sharding" : "");
-    if (lead) std::fprintf(stderr, "GPT: %lld layers, %lld heads, %lld dims, block %lld, vocab %lld: %.2fM parameters; %zu train / %zu val tokens\n",
-                 static_cast<long long>(config.n_layer), static_cast<long long>(config.n_head),
-                 static_cast<long long>(config.n_embd), static_cast<long long>(config.block_size),
-                 static_cast<long long>(config.vocab_size), static_cast<double>(model.num_parameters()) / 1e6,
-                 train_ids.size(), val_ids.size());
+    if (lead)
+        std::fprintf(stderr,
+                     "GPT: %lld layers, %lld heads, %lld dims, block %lld, vocab %lld: %.2fM parameters; "
+                     "%zu train / %zu val tokens\n",
+                     static_cast<long long>(config.n_layer), static_cast<long long>(config.n_head),
+                     static_cast<long long>(config.n_embd), static_cast<long long>(config.block_size),
+                     static_cast<long long>(config.vocab_size), static_cast<double>(model.num_parameters()) / 1e6,
+                     train_ids.size(), val_ids.size());
 
     // Collective under --zero: rank 0 gathers the full optimizer state, writes, and drops it again.
     auto save_all = [&](std::int64_t at) {
@@ -292,8 +297,9 @@ int run_train(const TrainArgs& a) {
             save_all(step);
         }
         if (out_of_time) {
-            if (lead) std::fprintf(stderr, "stopping at step %lld: --max-time %.0f s reached\n", static_cast<long long>(step),
-                         a.max_time);
+            if (lead)
+                std::fprintf(stderr, "stopping at step %lld: --max-time %.0f s reached\n", static_cast<long long>(step),
+                             a.max_time);
             break;
         }
         if (stop_here) {
@@ -301,7 +307,9 @@ int run_train(const TrainArgs& a) {
                 evaluate(step);
                 save_all(step);
             }
-            if (lead) std::fprintf(stderr, "stopping at step %lld (--stop-at); continue with --resume\n", static_cast<long long>(step));
+            if (lead)
+                std::fprintf(stderr, "stopping at step %lld (--stop-at); continue with --resume\n",
+                             static_cast<long long>(step));
             return 0;
         }
     }

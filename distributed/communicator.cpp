@@ -37,8 +37,8 @@ void via_device(Communicator& comm, Tensor& cpu, const std::function<WorkPtr(Ten
 
 void check_collective_arg(const std::string& where, const Tensor& t, bool reduction, ReduceOp op, bool cuda_wanted) {
     PESO_CHECK(t.defined(), ValueError, "{}: undefined tensor", where);
-    PESO_CHECK(t.is_contiguous(), ValueError, "{}: the tensor of shape {} must be contiguous (collectives work in place)",
-               where, t.sizes());
+    PESO_CHECK(t.is_contiguous(), ValueError,
+               "{}: the tensor of shape {} must be contiguous (collectives work in place)", where, t.sizes());
     PESO_CHECK(t.device().is_cuda() == cuda_wanted, DeviceError, "{}: tensor on {}, this communicator takes {} tensors",
                where, t.device().str(), cuda_wanted ? "CUDA" : "CPU");
     if (!reduction) return;

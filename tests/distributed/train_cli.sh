@@ -28,8 +28,16 @@ DATA=/usr/share/games/fortunes/fortunes  # installed by scripts/setup.sh (packag
 COMMON=(gpt train --data "$DATA" --bias false --n-layer 2 --n-head 2 --n-embd 32 --block-size 32 --warmup 5
         --eval-every 0 --eval-batches 2 --quiet)
 
-one() { local out=$1; shift; "$PESO" "${COMMON[@]}" --steps 20 --out "$T/$out" "$@" 2>"$T/$out.err" || { fail "$out: exit $?"; cat "$T/$out.err"; }; }
-two() { local out=$1; shift; "$MPIEXEC" -np 2 "$PESO" "${COMMON[@]}" --steps 20 --out "$T/$out" "$@" >"$T/$out.err" 2>&1 || { fail "$out: exit $?"; cat "$T/$out.err"; }; }
+# one NAME FLAGS...: 20 steps on one process; two NAME FLAGS...: on 2 ranks.
+one() {
+    local out=$1; shift
+    "$PESO" "${COMMON[@]}" --steps 20 --out "$T/$out" "$@" 2>"$T/$out.err" || { fail "$out: exit $?"; cat "$T/$out.err"; }
+}
+two() {
+    local out=$1; shift
+    "$MPIEXEC" -np 2 "$PESO" "${COMMON[@]}" --steps 20 --out "$T/$out" "$@" >"$T/$out.err" 2>&1 ||
+        { fail "$out: exit $?"; cat "$T/$out.err"; }
+}
 same() { "$COMPARE" "$T/$1" "$T/$2" 1e-5 || fail "$2 differs from $1"; }
 
 one ref --batch 8
