@@ -279,13 +279,45 @@ void add_roots(GraphTask& task, const std::vector<Tensor>& roots, const std::vec
     }
 }
 
+// The callbacks of the innermost backward() running on this thread (nullptr outside one).
+thread_local std::vector<std::function<void()>>* t_callbacks = nullptr;
+
+// Installs a fresh callback list for one backward() and restores the outer one
+// (a backward inside a hook or a checkpoint's recomputation) afterwards.
+class CallbackScope {
+public:
+    CallbackScope() : outer_(t_callbacks) { t_callbacks = &mine_; }
+    ~CallbackScope() { t_callbacks = outer_; }
+    CallbackScope(const CallbackScope&) = delete;
+    CallbackScope& operator=(const CallbackScope&) = delete;
+    // A callback may queue another: run until none is left.
+    void run() {
+        for (std::size_t i = 0; i < mine_.size(); ++i) {
+            std::function<void()> f = std::move(mine_[i]);
+            f();
+        }
+        mine_.clear();
+    }
+
+private:
+    std::vector<std::function<void()>>* outer_;
+    std::vector<std::function<void()>> mine_;
+};
+
 }  // namespace
+
+void queue_callback(std::function<void()> callback) {
+    PESO_CHECK(t_callbacks != nullptr, Error, "queue_callback: no backward() is running on this thread");
+    t_callbacks->push_back(std::move(callback));
+}
 
 void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_roots, bool retain_graph,
               bool create_graph) {
     GraphTask task(retain_graph || create_graph, create_graph, /*accumulate=*/true);
     add_roots(task, roots, grad_roots, "backward");
+    CallbackScope callbacks;
     task.run(0);
+    callbacks.run();
 }
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,

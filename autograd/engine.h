@@ -1,6 +1,7 @@
 #pragma once
 // The backward engine: runs the graph behind some outputs in dependency order
 // with an explicit work list (no recursion, so graphs of any depth work).
+#include <functional>
 #include <vector>
 
 #include "tensor/tensor.h"
@@ -18,5 +19,11 @@ void backward(const std::vector<Tensor>& roots, const std::vector<Tensor>& grad_
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, std::optional<bool> retain_graph = {},
                          bool create_graph = false, bool allow_unused = false);
+
+// Runs `callback` once the backward() in progress on this thread has finished
+// (every gradient accumulated and every post-accumulate hook run), as
+// PyTorch's queue_callback: DistributedDataParallel waits there for the
+// gradient averages it launched from hooks. Throws outside a backward().
+void queue_callback(std::function<void()> callback);
 
 }  // namespace peso::autograd

@@ -22,6 +22,8 @@ PACKAGES=(
   libcli11-dev
   gnuplot-nox
   libboost-context-dev
+  libopenmpi-dev
+  openmpi-bin
   fortunes
   fortunes-es
 )

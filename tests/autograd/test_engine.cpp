@@ -373,3 +373,35 @@ TEST_CASE("gradients summed in place never write into a tensor someone else hold
     CHECK(vals(kept) == std::vector<double>{1, 1, 1});
     CHECK(vals(x.grad()) == std::vector<double>{4, 6, 8});  // 2 + 2x
 }
+
+TEST_CASE("queue_callback runs once the backward in progress has accumulated every gradient") {
+    Tensor a = leaf({1, 2}, {2});
+    Tensor b = leaf({3, 4}, {2});
+    std::vector<std::string> events;
+    bool queued = false;
+    // Queued from the first post-accumulate hook; must run after the other leaf's gradient too.
+    auto hook = [&](const char* name) {
+        return [&, name](Tensor&) {
+            events.emplace_back(name);
+            if (!queued) {
+                queued = true;
+                autograd::queue_callback([&] {
+                    events.emplace_back("callback");
+                    CHECK(a.grad().defined());
+                    CHECK(b.grad().defined());
+                });
+            }
+        };
+    };
+    a.register_post_accumulate_grad_hook(hook("a"));
+    b.register_post_accumulate_grad_hook(hook("b"));
+    sum(a * b).backward();
+    REQUIRE(events.size() == 3);
+    CHECK(events.back() == "callback");
+    // Each backward has its own list: nothing is left over for the next one.
+    queued = true;
+    events.clear();
+    sum(a * b).backward();
+    CHECK(events.size() == 2);
+    CHECK_THROWS_WITH_AS(autograd::queue_callback([] {}), doctest::Contains("no backward() is running"), Error);
+}
