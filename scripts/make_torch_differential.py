@@ -101,7 +101,8 @@ def save_safetensors(path, arrays, metadata):
     header, blobs, offset = {"__metadata__": metadata}, [], 0
     for name, arr in arrays.items():
         data = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
-        header[name] = {"dtype": codes[arr.dtype.type], "shape": [arr.size], "data_offsets": [offset, offset + len(data)]}
+        header[name] = {"dtype": codes[arr.dtype.type], "shape": [arr.size],
+                        "data_offsets": [offset, offset + len(data)]}
         blobs.append(data)
         offset += len(data)
     text = json.dumps(header, separators=(",", ":")).encode()

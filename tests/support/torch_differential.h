@@ -39,7 +39,8 @@ struct Fixture {
 
 inline const Fixture& fixture() {
     static const Fixture fx = [] {
-        const std::string path = std::string(PESO_SOURCE_DIR) + "/tests/fixtures/differential/torch_differential.safetensors";
+        const std::string path =
+            std::string(PESO_SOURCE_DIR) + "/tests/fixtures/differential/torch_differential.safetensors";
         const auto content = nn::load_safetensors(path);
         Fixture f;
         f.cases = json::parse(content.metadata.at("cases"));
@@ -116,8 +117,8 @@ inline std::string compare(const Tensor& got, const std::vector<double>& want, d
         if (err > worst || (bad && worst == 0.0)) worst = err, at = i;
     }
     if (!bad) return "";
-    return fmt::format("max scaled error {:.3g} (tolerance {:.0e}) at flat index {}: expected {:.17g}, got {:.17g}", worst, tol,
-                       at, want[at], v[at]);
+    return fmt::format("max scaled error {:.3g} (tolerance {:.0e}) at flat index {}: expected {:.17g}, got {:.17g}",
+                       worst, tol, at, want[at], v[at]);
 }
 
 // ---- describing --------------------------------------------------------------------------
@@ -133,9 +134,10 @@ inline std::string describe_spec(const json& spec, const Fixture& fx) {
 }
 
 inline std::string describe_case(std::size_t index, const json& c, const Fixture& fx) {
-    std::string s = fmt::format("case #{} op {} options {}{}\n", index, c["op"].get<std::string>(), c["o"].dump(),
-                                c.contains("p") ? fmt::format(" (float32 involved, tolerance {:.2g})", tolerance(c)) : "");
-    for (std::size_t k = 0; k < c["in"].size(); ++k) s += fmt::format("  in[{}]: {}\n", k, describe_spec(c["in"][k], fx));
+    const std::string f32 = c.contains("p") ? fmt::format(" (float32 involved, tolerance {:.2g})", tolerance(c)) : "";
+    std::string s = fmt::format("case #{} op {} options {}{}\n", index, c["op"].get<std::string>(), c["o"].dump(), f32);
+    for (std::size_t k = 0; k < c["in"].size(); ++k)
+        s += fmt::format("  in[{}]: {}\n", k, describe_spec(c["in"][k], fx));
     for (std::size_t k = 0; k < c["up"].size(); ++k)
         s += fmt::format("  upstream of out[{}]: {}\n", c["up"][k]["o"].get<int>(), describe_spec(c["up"][k], fx));
     return s;
@@ -208,9 +210,11 @@ public:
         for (std::size_t k = 0; k < leaves.size(); ++k) {
             const Tensor g = or_zeros(grads[k], leaves[k]);
             const std::string name = fmt::format("{} of leaf {}", what, k);
-            if (g.sizes() != leaves[k].sizes()) fail(fmt::format("{}: shape {}, expected {}", name, g.sizes(), leaves[k].sizes()));
+            if (g.sizes() != leaves[k].sizes())
+                fail(fmt::format("{}: shape {}, expected {}", name, g.sizes(), leaves[k].sizes()));
             else if (g.device() != device_) fail(fmt::format("{}: on {}, expected {}", name, g.device(), device_));
-            else if (g.dtype() != leaves[k].dtype()) fail(fmt::format("{}: dtype {}, expected {}", name, g.dtype(), leaves[k].dtype()));
+            else if (g.dtype() != leaves[k].dtype())
+                fail(fmt::format("{}: dtype {}, expected {}", name, g.dtype(), leaves[k].dtype()));
             else value(name, g, c_[key][k].get<std::size_t>());
         }
     }

@@ -141,7 +141,9 @@ inline void add_elementwise_ops(std::map<std::string, OpFn>& m) {
     m["leaky_relu"] = [](const TL& x, const json& o) -> TL { return {leaky_relu(x[0], o["slope"])}; };
     m["softplus"] = [](const TL& x, const json& o) -> TL { return {softplus(x[0], o["beta"], o["threshold"])}; };
     m["pow_scalar"] = [](const TL& x, const json& o) -> TL { return {pow(x[0], scalar(o["e"]))}; };
-    m["clamp"] = [](const TL& x, const json& o) -> TL { return {clamp(x[0], opt_scalar(o["lo"]), opt_scalar(o["hi"]))}; };
+    m["clamp"] = [](const TL& x, const json& o) -> TL {
+        return {clamp(x[0], opt_scalar(o["lo"]), opt_scalar(o["hi"]))};
+    };
     // "f": tt (two tensors), ts (tensor, scalar "s"), st (scalar "s", tensor); "a": alpha.
     m["add"] = [](const TL& x, const json& o) -> TL {
         return {o["f"] == "ts" ? add(x[0], scalar(o["s"])) : add(x[0], x[1], scalar(o["a"]))};
@@ -151,13 +153,17 @@ inline void add_elementwise_ops(std::map<std::string, OpFn>& m) {
         if (o["f"] == "st") return {sub(scalar(o["s"]), x[0])};
         return {sub(x[0], x[1], scalar(o["a"]))};
     };
-    m["mul"] = [](const TL& x, const json& o) -> TL { return {o["f"] == "ts" ? mul(x[0], scalar(o["s"])) : mul(x[0], x[1])}; };
+    m["mul"] = [](const TL& x, const json& o) -> TL {
+        return {o["f"] == "ts" ? mul(x[0], scalar(o["s"])) : mul(x[0], x[1])};
+    };
     m["div"] = [](const TL& x, const json& o) -> TL {
         if (o["f"] == "ts") return {div(x[0], scalar(o["s"]))};
         if (o["f"] == "st") return {div(scalar(o["s"]), x[0])};
         return {div(x[0], x[1])};
     };
-    m["pow"] = [](const TL& x, const json& o) -> TL { return {o["f"] == "st" ? pow(scalar(o["s"]), x[0]) : pow(x[0], x[1])}; };
+    m["pow"] = [](const TL& x, const json& o) -> TL {
+        return {o["f"] == "st" ? pow(scalar(o["s"]), x[0]) : pow(x[0], x[1])};
+    };
     m["maximum"] = [](const TL& x, const json&) -> TL { return {maximum(x[0], x[1])}; };
     m["minimum"] = [](const TL& x, const json&) -> TL { return {minimum(x[0], x[1])}; };
     m["remainder"] = [](const TL& x, const json&) -> TL { return {remainder(x[0], x[1])}; };
@@ -283,10 +289,12 @@ inline void add_programs(std::map<std::string, OpFn>& m) {
     m["checkpoint"] = [](const TL& x, const json& o) -> TL {
         const int f = o["f"];
         if (f == 0)  // captures w and b
-            return autograd::checkpoint([x](const TL& a) -> TL { return {add(tanh(matmul(a[0], x[1])), x[2])}; }, {x[0]});
+            return autograd::checkpoint([x](const TL& a) -> TL { return {add(tanh(matmul(a[0], x[1])), x[2])}; },
+                                        {x[0]});
         if (f == 1)  // w passed, b captured; the input used twice
             return autograd::checkpoint(
-                [x](const TL& a) -> TL { return {add(mul(sigmoid(matmul(a[0], a[1])), sum(a[0])), x[2])}; }, {x[0], x[1]});
+                [x](const TL& a) -> TL { return {add(mul(sigmoid(matmul(a[0], a[1])), sum(a[0])), x[2])}; },
+                {x[0], x[1]});
         return autograd::checkpoint(  // two outputs; only the captured weights may need grads
             [x](const TL& a) -> TL { return {exp(mul(a[0], sum(x[1]))), mul(a[0], mean(x[2]))}; }, {x[0]});
     };
