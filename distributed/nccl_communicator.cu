@@ -72,10 +72,17 @@ struct NcclCommunicator::Impl {
         return std::make_shared<NcclWork>(done);
     }
 
-    std::vector<std::pair<std::int64_t, std::int64_t>> shards(std::int64_t n) const {
-        std::vector<std::pair<std::int64_t, std::int64_t>> out;
-        for (int r = 0; r < mpi->world_size(); ++r) out.push_back(shard_range(n, mpi->world_size(), r));
-        return out;
+    // Calls per_shard(rank, first byte, element count) for every rank's shard
+    // of t, inside one NCCL group (one launch).
+    template <typename F> void grouped_per_shard(Tensor& t, F&& per_shard) const {
+        char* base = static_cast<char*>(t.data_ptr());
+        const std::size_t item = t.element_size();
+        nccl_check(ncclGroupStart(), "ncclGroupStart");
+        for (int r = 0; r < mpi->world_size(); ++r) {
+            const auto [first, last] = shard_range(t.numel(), mpi->world_size(), r);
+            per_shard(r, base + static_cast<std::size_t>(first) * item, static_cast<std::size_t>(last - first));
+        }
+        nccl_check(ncclGroupEnd(), "ncclGroupEnd");
     }
 };
 
@@ -140,15 +147,9 @@ WorkPtr NcclCommunicator::allgather(Tensor& t) {
     const std::size_t item = t.element_size();
     return impl->run(
         [&] {
-            char* base = static_cast<char*>(t.data_ptr());
-            nccl_check(ncclGroupStart(), "ncclGroupStart");
-            const auto parts = impl->shards(t.numel());
-            for (int r = 0; r < world_size(); ++r) {
-                char* p = base + static_cast<std::size_t>(parts[r].first) * item;
-                const auto bytes = static_cast<std::size_t>(parts[r].second - parts[r].first) * item;
-                nccl_check(ncclBroadcast(p, p, bytes, ncclUint8, r, impl->comm, impl->stream), "ncclBroadcast");
-            }
-            nccl_check(ncclGroupEnd(), "ncclGroupEnd");
+            impl->grouped_per_shard(t, [&](int r, char* p, std::size_t count) {
+                nccl_check(ncclBroadcast(p, p, count * item, ncclUint8, r, impl->comm, impl->stream), "ncclBroadcast");
+            });
         },
         "allgather");
 }
@@ -156,20 +157,13 @@ WorkPtr NcclCommunicator::allgather(Tensor& t) {
 WorkPtr NcclCommunicator::reduce_scatter(Tensor& t, ReduceOp op) {
     check_collective_arg("NCCL reduce_scatter", t, true, op, true);
     Impl* impl = impl_.get();
-    const std::size_t item = t.element_size();
+    const ncclRedOp_t nccl_op = op == ReduceOp::avg ? ncclAvg : ncclSum;
     return impl->run(
         [&] {
-            char* base = static_cast<char*>(t.data_ptr());
-            nccl_check(ncclGroupStart(), "ncclGroupStart");
-            const auto parts = impl->shards(t.numel());
-            for (int r = 0; r < world_size(); ++r) {
-                char* p = base + static_cast<std::size_t>(parts[r].first) * item;
-                nccl_check(ncclReduce(p, p, static_cast<std::size_t>(parts[r].second - parts[r].first),
-                                      nccl_type(t.dtype()), op == ReduceOp::avg ? ncclAvg : ncclSum, r, impl->comm,
-                                      impl->stream),
+            impl->grouped_per_shard(t, [&](int r, char* p, std::size_t count) {
+                nccl_check(ncclReduce(p, p, count, nccl_type(t.dtype()), nccl_op, r, impl->comm, impl->stream),
                            "ncclReduce");
-            }
-            nccl_check(ncclGroupEnd(), "ncclGroupEnd");
+            });
         },
         "reduce_scatter");
 }

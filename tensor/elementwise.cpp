@@ -97,9 +97,12 @@ Tensor cos(const Tensor& x) { return unary(UnaryOp::cos, x); }
 Tensor tanh(const Tensor& x) { return unary(UnaryOp::tanh, x); }
 Tensor sigmoid(const Tensor& x) { return unary(UnaryOp::sigmoid, x); }
 Tensor relu(const Tensor& x) { return unary(UnaryOp::relu, x); }
-Tensor leaky_relu(const Tensor& x, double negative_slope) { return unary(UnaryOp::leaky_relu, x, {negative_slope, 0.0}); }
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+    return unary(UnaryOp::leaky_relu, x, {negative_slope, 0.0});
+}
 Tensor softplus(const Tensor& x, double beta, double threshold) {
-    PESO_CHECK(beta != 0.0 && std::isfinite(beta), ValueError, "softplus: beta must be finite and nonzero, got {}", beta);
+    PESO_CHECK(beta != 0.0 && std::isfinite(beta), ValueError, "softplus: beta must be finite and nonzero, got {}",
+               beta);
     return unary(UnaryOp::softplus, x, {beta, threshold});
 }
 Tensor erf(const Tensor& x) { return unary(UnaryOp::erf, x); }

@@ -80,7 +80,7 @@ void add_unary_samples(Samples& s) {
     s.add("softplus", {"beta=default", "threshold=below"}, wide, [](const TL& x) { return softplus(x[0]); });
     s.add("softplus", {"beta=other", "threshold=below"}, wide, [](const TL& x) { return softplus(x[0], 2.5); });
     // beta x crosses the threshold (3) inside the input: both branches, no element near the cut.
-    s.add("softplus", {"beta=other", "threshold=above"}, [](Inputs& in) { return TL{in.away_from_zero({3, 4}, 0.2, 2)}; },
+    s.add("softplus", {"beta=other", "threshold=above"}, mixed,
           [](const TL& x) { return softplus(add(x[0], 1.0), 2.0, 3.0); });
 
     // distinct values: none within 0.05 of a bound.
