@@ -17,7 +17,7 @@
 
 #include "bench/timing.h"
 #include "distributed/init.h"
-#include "models/gpt.h"
+#include "models/gpt/gpt.h"
 #include "nn/clip_grad.h"
 #include "nn/distributed_data_parallel.h"
 #include "nn/optim/adam.h"

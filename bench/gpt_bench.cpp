@@ -20,8 +20,8 @@
 
 #include "backends/host_allocator.h"
 #include "bench/timing.h"
-#include "models/generation.h"
-#include "models/gpt.h"
+#include "models/gpt/generation.h"
+#include "models/gpt/gpt.h"
 #include "nn/clip_grad.h"
 #include "nn/optim/adam.h"
 #include "peso.h"

@@ -1,11 +1,11 @@
 // `peso gpt import` and `peso gpt export`: GPT-2 weights from and to Hugging
-// Face's safetensors and llm.c's checkpoint (models/gpt_formats.h).
+// Face's safetensors and llm.c's checkpoint (models/gpt/formats.h).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/gpt_files.h"
-#include "models/gpt_formats.h"
+#include "models/gpt/formats.h"
 #include "nn/serialization/safetensors.h"
 
 namespace peso::cli {

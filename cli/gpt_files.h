@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "models/gpt.h"
+#include "models/gpt/gpt.h"
 #include "nn/tokenizers/tokenizer.h"
 
 namespace peso::cli {

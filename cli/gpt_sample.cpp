@@ -7,7 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/gpt_files.h"
-#include "models/generation.h"
+#include "models/gpt/generation.h"
 #include "nn/data/token_batches.h"
 
 namespace peso::cli {

@@ -3,7 +3,6 @@
 // in place under NoGradGuard (so it works on leaves that require grad), draws
 // from `gen` or, when null, from peso::default_generator(), and returns the
 // same tensor handle.
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,20 +40,5 @@ Tensor kaiming_uniform_(const Tensor& t, double a = 0.0, FanMode mode = FanMode:
 // N(0, std^2) with std = gain / sqrt(fan).
 Tensor kaiming_normal_(const Tensor& t, double a = 0.0, FanMode mode = FanMode::FanIn,
                        std::string_view nonlinearity = "leaky_relu", Generator* gen = nullptr);
-
-// GPT-2's initialization (as nanoGPT's _init_weights): the weights of every
-// Linear and Embedding (and LearnedPositionalEmbedding, and a
-// MultiheadAttention's packed in_proj_weight, which is a Linear in all but
-// name) ~ N(0, 0.02^2), their biases zero, LayerNorms weight 1 / bias 0; then
-// every parameter whose dotted name satisfies `is_residual_projection`
-// (e.g. ends with "c_proj.weight", "out_proj.weight" or "linear2.weight")
-// ~ N(0, (0.02 / sqrt(2 * n_layer))^2), so that the residual stream's variance
-// does not grow with depth.
-void gpt2_init_(Module& model, std::int64_t n_layer,
-                const std::function<bool(const std::string&)>& is_residual_projection, double std = 0.02,
-                Generator* gen = nullptr);
-
-// A predicate for gpt2_init_: true for names ending with any of `suffixes`.
-std::function<bool(const std::string&)> name_ends_with(std::vector<std::string> suffixes);
 
 }  // namespace peso::nn::init

@@ -1,9 +1,9 @@
 #pragma once
 // cuBLAS for both builds: the real <cublas_v2.h> under nvcc, the emulator's
-// CPU-BLAS stand-in (backends/cuda/emu/cublas.h) under a host compiler.
+// CPU-BLAS stand-in (tools/cuda_emu/cublas.h) under a host compiler.
 #include "backends/cuda/cuda_compat.h"
 #if PESO_CUDA_EMULATED
-#include "backends/cuda/emu/cublas.h"
+#include "tools/cuda_emu/cublas.h"
 #else
 #include <cublas_v2.h>
 #endif

@@ -1,7 +1,7 @@
 #pragma once
 // The one header peso's CUDA code includes, kernels and the host code that
 // launches them alike. Under nvcc it is the CUDA runtime; under a host compiler
-// it is peso's CUDA emulator (backends/cuda/emu), so that the same sources are
+// it is peso's CUDA emulator (tools/cuda_emu), so that the same sources are
 // built for GPUs and run on the CPU in tests (docs/cuda_emulation.md).
 //
 // Rules for sources meant for both:
@@ -28,7 +28,7 @@
 #define PESO_CUDA_EMULATED 0
 #define PESO_CUDA_FLAVOR gpu
 #else
-#include "backends/cuda/emu/cuda_emu.h"
+#include "tools/cuda_emu/cuda_emu.h"
 #define PESO_CUDA_EMULATED 1
 #define PESO_CUDA_FLAVOR emulated
 #endif

@@ -13,7 +13,7 @@
 #include "backends/cuda/check.h"
 #include "backends/cuda/cuda_compat.h"
 #if PESO_CUDA_EMULATED
-#include "backends/cuda/emu/launch_kernel.h"
+#include "tools/cuda_emu/launch_kernel.h"
 #endif
 
 PESO_CUDA_NAMESPACE_BEGIN

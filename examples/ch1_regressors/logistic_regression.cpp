@@ -10,7 +10,7 @@
 #include "examples/common/example.h"
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
-#include "models/logistic_regression.h"
+#include "models/guide/logistic_regression.h"
 #include "nn/optim/sgd.h"
 #include "peso.h"
 

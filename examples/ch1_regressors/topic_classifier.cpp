@@ -13,7 +13,7 @@
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
 #include "examples/common/words.h"
-#include "models/softmax_regression.h"
+#include "models/guide/softmax_regression.h"
 #include "nn/data/dataloader.h"
 #include "nn/optim/sgd.h"
 #include "nn/serialization/module_io.h"

@@ -18,7 +18,7 @@
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
 #include "examples/common/words.h"
-#include "models/skip_gram.h"
+#include "models/guide/skip_gram.h"
 #include "nn/optim/adam.h"
 #include "peso.h"
 

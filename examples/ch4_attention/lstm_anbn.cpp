@@ -1,4 +1,4 @@
-// Chapter 4 (c): a hand-written LSTM (models/hand_lstm.h) learns the
+// Chapter 4 (c): a hand-written LSTM (models/guide/hand_lstm.h) learns the
 // language a^n b^n by predicting the next symbol of "S a^n b^n E". After the
 // first b every symbol is determined: the network must have counted the a's.
 // A string counts as recognized when every determined prediction is right
@@ -12,8 +12,8 @@
 #include "examples/common/example.h"
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
-#include "models/hand_lstm.h"
-#include "models/word_vocab.h"
+#include "models/guide/hand_lstm.h"
+#include "models/guide/word_vocab.h"
 #include "nn/data/dataloader.h"
 #include "nn/losses.h"
 #include "nn/optim/adam.h"

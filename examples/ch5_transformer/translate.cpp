@@ -1,4 +1,4 @@
-// Chapter 5: the full encoder-decoder transformer (models/seq2seq_transformer.h)
+// Chapter 5: the full encoder-decoder transformer (models/guide/seq2seq_transformer.h)
 // trained on a toy translation task: Spanish -> English sentences written for
 // the project (--task translate, the default), or a synthetic language whose
 // translation is the source reversed (--task reverse). Translates held-out
@@ -17,8 +17,8 @@
 #include "examples/common/example.h"
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
-#include "models/seq2seq_transformer.h"
-#include "models/word_vocab.h"
+#include "models/guide/seq2seq_transformer.h"
+#include "models/guide/word_vocab.h"
 #include "nn/data/dataloader.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/lr_scheduler.h"

@@ -13,7 +13,7 @@
 #include "examples/common/example.h"
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
-#include "models/masked_lm.h"
+#include "models/guide/masked_lm.h"
 #include "nn/clip_grad.h"
 #include "nn/losses.h"
 #include "nn/optim/adam.h"

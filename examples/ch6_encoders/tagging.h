@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "examples/common/plot.h"
-#include "models/bert.h"
+#include "models/guide/bert.h"
 
 namespace peso::examples::ch6 {
 

@@ -16,7 +16,7 @@
 #include "examples/common/example.h"
 #include "examples/common/plot.h"
 #include "examples/common/results.h"
-#include "models/generation.h"
+#include "models/gpt/generation.h"
 #include "nn/data/token_batches.h"
 #include "nn/tokenizers/char_tokenizer.h"
 #include "peso.h"

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "models/gpt.h"
+#include "models/gpt/gpt.h"
 #include "nn/optim/adam.h"
 
 namespace peso::examples::gpt_lab {

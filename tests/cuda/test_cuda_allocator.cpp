@@ -7,7 +7,7 @@
 #include "backends/cuda/caching_allocator.h"
 #include "backends/cuda/check.h"
 #include "backends/cuda/cuda_backend.h"
-#include "backends/cuda/emu/device_memory.h"
+#include "tools/cuda_emu/device_memory.h"
 #include "backends/cuda/stream.h"
 #include "peso.h"
 

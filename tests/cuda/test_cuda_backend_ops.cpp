@@ -11,7 +11,7 @@
 #include <set>
 
 #include "backends/cuda/cuda_backend.h"
-#include "backends/cuda/emu/thread_order.h"
+#include "tools/cuda_emu/thread_order.h"
 #include "peso.h"
 #include "tests/support/device_conformance.h"
 

@@ -7,8 +7,8 @@
 #include <map>
 #include <string>
 
-#include "models/generation.h"
-#include "models/gpt.h"
+#include "models/gpt/generation.h"
+#include "models/gpt/gpt.h"
 #include "nn/optim/adam.h"
 #include "peso.h"
 

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <string>
 
-#include "models/gpt.h"
+#include "models/gpt/gpt.h"
 #include "nn/optim/adam.h"
 #include "peso.h"
 #include "tests/support/device_conformance.h"

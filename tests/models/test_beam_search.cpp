@@ -3,8 +3,8 @@
 // width 1 translates exactly as its batched greedy decoder.
 #include <doctest/doctest.h>
 
-#include "models/beam_search.h"
-#include "models/seq2seq_transformer.h"
+#include "models/guide/beam_search.h"
+#include "models/guide/seq2seq_transformer.h"
 
 using namespace peso;
 using namespace peso::models;

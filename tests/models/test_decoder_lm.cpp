@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-#include "models/decoder_lm.h"
+#include "models/guide/decoder_lm.h"
 
 using namespace peso;
 using namespace peso::models;

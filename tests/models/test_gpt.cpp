@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "models/generation.h"
-#include "models/gpt.h"
+#include "models/gpt/generation.h"
+#include "models/gpt/gpt.h"
 #include "nn/optim/adam.h"
 
 using namespace peso;

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
-#include "models/gpt_formats.h"
+#include "models/gpt/formats.h"
 #include "nn/serialization/safetensors.h"
 
 using namespace peso;

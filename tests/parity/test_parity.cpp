@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "backends/registry.h"
-#include "models/gpt.h"
+#include "models/gpt/gpt.h"
 #include "nn/activations.h"
 #include "nn/clip_grad.h"
 #include "nn/containers.h"

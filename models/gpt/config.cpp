@@ -1,0 +1,78 @@
+#include "models/gpt/config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace peso::models {
+
+namespace {
+struct Preset {
+    const char* name;
+    std::int64_t n_layer, n_head, n_embd;
+};
+constexpr Preset kPresets[] = {{"gpt-nano", 3, 3, 48},
+                               {"gpt-micro", 4, 4, 128},
+                               {"gpt-mini", 6, 6, 192},
+                               {"gpt2", 12, 12, 768},
+                               {"gpt2-medium", 24, 16, 1024}};
+}  // namespace
+
+GptConfig GptConfig::preset(std::string_view name, std::int64_t vocab_size, std::int64_t block_size) {
+    for (const Preset& p : kPresets) {
+        if (name != p.name) continue;
+        GptConfig c;
+        c.n_layer = p.n_layer;
+        c.n_head = p.n_head;
+        c.n_embd = p.n_embd;
+        c.vocab_size = vocab_size;
+        c.block_size = block_size;
+        return c;
+    }
+    std::string names;
+    for (const Preset& p : kPresets) names += std::string(names.empty() ? "" : ", ") + p.name;
+    throw ValueError(fmt::format("unknown GPT preset '{}' (available: {})", name, names));
+}
+
+std::vector<std::string> GptConfig::preset_names() {
+    std::vector<std::string> out;
+    for (const Preset& p : kPresets) out.emplace_back(p.name);
+    return out;
+}
+
+void GptConfig::validate() const {
+    PESO_CHECK(n_layer > 0, ValueError, "GptConfig: n_layer must be positive, got {}", n_layer);
+    PESO_CHECK(n_head > 0, ValueError, "GptConfig: n_head must be positive, got {}", n_head);
+    PESO_CHECK(n_embd > 0 && n_embd % n_head == 0, ValueError,
+               "GptConfig: n_embd ({}) must be a positive multiple of n_head ({})", n_embd, n_head);
+    PESO_CHECK(block_size > 0, ValueError, "GptConfig: block_size must be positive, got {}", block_size);
+    PESO_CHECK(vocab_size > 0, ValueError, "GptConfig: vocab_size must be positive, got {}", vocab_size);
+    PESO_CHECK(dropout >= 0.0 && dropout < 1.0, ValueError, "GptConfig: dropout must be in [0, 1), got {}", dropout);
+}
+
+std::string GptConfig::to_json() const {
+    nlohmann::ordered_json j = {{"n_layer", n_layer}, {"n_head", n_head}, {"n_embd", n_embd},
+                                {"block_size", block_size}, {"vocab_size", vocab_size}, {"dropout", dropout},
+                                {"bias", bias}};
+    return j.dump(2);
+}
+
+GptConfig GptConfig::from_json(const std::string& json) {
+    GptConfig c;
+    try {
+        const auto j = nlohmann::json::parse(json);
+        c.n_layer = j.at("n_layer").get<std::int64_t>();
+        c.n_head = j.at("n_head").get<std::int64_t>();
+        c.n_embd = j.at("n_embd").get<std::int64_t>();
+        c.block_size = j.at("block_size").get<std::int64_t>();
+        c.vocab_size = j.at("vocab_size").get<std::int64_t>();
+        c.dropout = j.value("dropout", 0.0);
+        c.bias = j.value("bias", true);
+    } catch (const nlohmann::json::exception& e) {
+        throw ValueError(fmt::format("GPT config: {}", e.what()));
+    }
+    c.validate();
+    return c;
+}
+
+}  // namespace peso::models

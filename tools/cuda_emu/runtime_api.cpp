@@ -1,0 +1,450 @@
+// The CUDA runtime functions peso's CUDA code uses, for the emulated device 0.
+// Work is synchronous: a kernel has finished when launch() returns, so
+// streams and events only need to exist. Memory calls are checked against the
+// emulated allocations, and fail as the CUDA runtime does (an error code, set
+// as the last error) when a range falls outside them.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "tools/cuda_emu/device_limits.h"
+#include "tools/cuda_emu/device_memory.h"
+#include "tools/cuda_emu/runtime_state.h"
+
+namespace peso::cuda::emu {
+namespace {
+
+thread_local cudaError_t last_error = cudaSuccess;
+
+struct Registry {
+    std::mutex mutex;
+    std::set<const void*> streams;
+    std::map<const void*, std::size_t> dynamic_shared_limits;
+};
+
+Registry& registry() {
+    static Registry instance;
+    return instance;
+}
+
+// Stream and event handles are pointers to these; the emulator never waits.
+struct EmulatedStream {
+    unsigned flags = 0;
+};
+struct EmulatedEvent {
+    bool recorded = false;
+    std::chrono::steady_clock::time_point time;
+};
+
+// Whether `p`..`p+n` lies in device memory (wholly inside one device
+// allocation) or in host memory (starting outside every device allocation).
+bool in_space(const void* p, std::size_t n, bool device) {
+    const auto allocation = find_allocation(p);
+    const bool starts_on_device = allocation && allocation->kind == MemoryKind::device && allocation->contains(p, 1);
+    return device ? starts_on_device && allocation->contains(p, n) : !starts_on_device;
+}
+
+cudaError_t check_copy(void* dst, const void* src, std::size_t count, cudaMemcpyKind kind) {
+    if (count == 0) return cudaSuccess;
+    if (dst == nullptr || src == nullptr) return cudaErrorInvalidValue;
+    switch (kind) {
+        case cudaMemcpyHostToHost: return in_space(dst, count, false) && in_space(src, count, false) ? cudaSuccess : cudaErrorInvalidValue;
+        case cudaMemcpyHostToDevice: return in_space(dst, count, true) && in_space(src, count, false) ? cudaSuccess : cudaErrorInvalidValue;
+        case cudaMemcpyDeviceToHost: return in_space(dst, count, false) && in_space(src, count, true) ? cudaSuccess : cudaErrorInvalidValue;
+        case cudaMemcpyDeviceToDevice: return in_space(dst, count, true) && in_space(src, count, true) ? cudaSuccess : cudaErrorInvalidValue;
+        case cudaMemcpyDefault: {
+            // Unified addressing: a side is device memory when it starts in a device allocation.
+            const auto side_ok = [](const void* p, std::size_t n) {
+                return !in_space(p, 1, true) || in_space(p, n, true);
+            };
+            return side_ok(dst, count) && side_ok(src, count) ? cudaSuccess : cudaErrorInvalidValue;
+        }
+    }
+    return cudaErrorInvalidMemcpyDirection;
+}
+
+cudaError_t check_device(int device) { return device == 0 ? cudaSuccess : cudaErrorInvalidDevice; }
+
+}  // namespace
+
+cudaError_t record_error(cudaError_t error) {
+    if (error != cudaSuccess) last_error = error;
+    return error;
+}
+
+bool is_valid_stream(cudaStream_t stream) {
+    if (stream == nullptr || stream == cudaStreamLegacy || stream == cudaStreamPerThread) return true;
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    return r.streams.contains(stream);
+}
+
+std::size_t max_dynamic_shared_bytes(const void* kernel) {
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    const auto it = r.dynamic_shared_limits.find(kernel);
+    return it == r.dynamic_shared_limits.end() ? default_shared_bytes_per_block : it->second;
+}
+
+}  // namespace peso::cuda::emu
+
+using peso::cuda::emu::record_error;
+
+// With runtime_names.h in force, each definition below is a peso_emu_ function
+// declared extern "C" by the toolkit's header.
+
+// ---- memory -------------------------------------------------------------------------------
+
+cudaError_t cudaMalloc(void** devPtr, size_t size) {
+    if (devPtr == nullptr) return record_error(cudaErrorInvalidValue);
+    *devPtr = nullptr;
+    if (size == 0) return cudaSuccess;
+    if (size > peso::cuda::emu::emulated_global_memory_bytes - peso::cuda::emu::bytes_allocated_on_device()) {
+        return record_error(cudaErrorMemoryAllocation);
+    }
+    *devPtr = peso::cuda::emu::allocate(size, peso::cuda::emu::MemoryKind::device);
+    return *devPtr != nullptr ? cudaSuccess : record_error(cudaErrorMemoryAllocation);
+}
+
+cudaError_t cudaFree(void* devPtr) {
+    if (devPtr == nullptr) return cudaSuccess;
+    return peso::cuda::emu::release(devPtr, peso::cuda::emu::MemoryKind::device) ? cudaSuccess
+                                                                                 : record_error(cudaErrorInvalidValue);
+}
+
+cudaError_t cudaMallocAsync(void** devPtr, size_t size, cudaStream_t stream) {
+    if (!peso::cuda::emu::is_valid_stream(stream)) return record_error(cudaErrorInvalidResourceHandle);
+    return cudaMalloc(devPtr, size);
+}
+
+cudaError_t cudaFreeAsync(void* devPtr, cudaStream_t stream) {
+    if (!peso::cuda::emu::is_valid_stream(stream)) return record_error(cudaErrorInvalidResourceHandle);
+    return cudaFree(devPtr);
+}
+
+cudaError_t cudaMallocHost(void** ptr, size_t size) {
+    if (ptr == nullptr) return record_error(cudaErrorInvalidValue);
+    *ptr = peso::cuda::emu::allocate(size, peso::cuda::emu::MemoryKind::pinned_host);
+    return *ptr != nullptr ? cudaSuccess : record_error(cudaErrorMemoryAllocation);
+}
+
+cudaError_t cudaHostAlloc(void** pHost, size_t size, unsigned int /*flags*/) { return cudaMallocHost(pHost, size); }
+
+cudaError_t cudaFreeHost(void* ptr) {
+    if (ptr == nullptr) return cudaSuccess;
+    return peso::cuda::emu::release(ptr, peso::cuda::emu::MemoryKind::pinned_host) ? cudaSuccess
+                                                                                   : record_error(cudaErrorInvalidValue);
+}
+
+cudaError_t cudaHostRegister(void* ptr, size_t size, unsigned int /*flags*/) {
+    if (ptr == nullptr || size == 0) return record_error(cudaErrorInvalidValue);
+    if (peso::cuda::emu::find_allocation(ptr)) return record_error(cudaErrorHostMemoryAlreadyRegistered);
+    peso::cuda::emu::register_host_range(ptr, size);
+    return cudaSuccess;
+}
+
+cudaError_t cudaHostUnregister(void* ptr) {
+    return peso::cuda::emu::unregister_host_range(ptr) ? cudaSuccess
+                                                       : record_error(cudaErrorHostMemoryNotRegistered);
+}
+
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, cudaMemcpyKind kind) {
+    if (const cudaError_t error = peso::cuda::emu::check_copy(dst, src, count, kind); error != cudaSuccess) {
+        return record_error(error);
+    }
+    if (count > 0) std::memmove(dst, src, count);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, cudaMemcpyKind kind, cudaStream_t stream) {
+    if (!peso::cuda::emu::is_valid_stream(stream)) return record_error(cudaErrorInvalidResourceHandle);
+    return cudaMemcpy(dst, src, count, kind);
+}
+
+cudaError_t cudaMemset(void* devPtr, int value, size_t count) {
+    if (count == 0) return cudaSuccess;
+    const auto allocation = peso::cuda::emu::find_allocation(devPtr);
+    if (!allocation || allocation->kind != peso::cuda::emu::MemoryKind::device || !allocation->contains(devPtr, count)) {
+        return record_error(cudaErrorInvalidValue);
+    }
+    std::memset(devPtr, value, count);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemsetAsync(void* devPtr, int value, size_t count, cudaStream_t stream) {
+    if (!peso::cuda::emu::is_valid_stream(stream)) return record_error(cudaErrorInvalidResourceHandle);
+    return cudaMemset(devPtr, value, count);
+}
+
+// A __constant__ or __device__ variable is an ordinary global under the emulator.
+cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count, size_t offset,
+                               cudaMemcpyKind /*kind*/) {
+    if (symbol == nullptr || (src == nullptr && count > 0)) return record_error(cudaErrorInvalidSymbol);
+    std::memcpy(static_cast<char*>(const_cast<void*>(symbol)) + offset, src, count);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemcpyFromSymbol(void* dst, const void* symbol, size_t count, size_t offset, cudaMemcpyKind /*kind*/) {
+    if (symbol == nullptr || (dst == nullptr && count > 0)) return record_error(cudaErrorInvalidSymbol);
+    std::memcpy(dst, static_cast<const char*>(symbol) + offset, count);
+    return cudaSuccess;
+}
+
+cudaError_t cudaMemGetInfo(size_t* free, size_t* total) {
+    if (free == nullptr || total == nullptr) return record_error(cudaErrorInvalidValue);
+    *total = peso::cuda::emu::emulated_global_memory_bytes;
+    *free = *total - peso::cuda::emu::bytes_allocated_on_device();
+    return cudaSuccess;
+}
+
+cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* attributes, const void* ptr) {
+    if (attributes == nullptr) return record_error(cudaErrorInvalidValue);
+    *attributes = cudaPointerAttributes{};
+    const auto allocation = peso::cuda::emu::find_allocation(ptr);
+    if (!allocation) {
+        attributes->type = cudaMemoryTypeUnregistered;
+        attributes->device = -1;
+        return cudaSuccess;
+    }
+    attributes->device = 0;
+    attributes->type =
+        allocation->kind == peso::cuda::emu::MemoryKind::device ? cudaMemoryTypeDevice : cudaMemoryTypeHost;
+    attributes->devicePointer = const_cast<void*>(ptr);
+    attributes->hostPointer = allocation->kind == peso::cuda::emu::MemoryKind::device ? nullptr : const_cast<void*>(ptr);
+    return cudaSuccess;
+}
+
+// ---- devices and errors ----------------------------------------------------------------------
+
+cudaError_t cudaGetDeviceCount(int* count) {
+    if (count == nullptr) return record_error(cudaErrorInvalidValue);
+    *count = 1;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGetDevice(int* device) {
+    if (device == nullptr) return record_error(cudaErrorInvalidValue);
+    *device = 0;
+    return cudaSuccess;
+}
+
+cudaError_t cudaSetDevice(int device) { return record_error(peso::cuda::emu::check_device(device)); }
+
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+    namespace emu = peso::cuda::emu;
+    if (prop == nullptr) return record_error(cudaErrorInvalidValue);
+    if (const cudaError_t error = emu::check_device(device); error != cudaSuccess) return record_error(error);
+    *prop = cudaDeviceProp{};
+    std::strncpy(prop->name, "peso CUDA emulator", sizeof(prop->name) - 1);
+    prop->totalGlobalMem = emu::emulated_global_memory_bytes;
+    prop->sharedMemPerBlock = emu::default_shared_bytes_per_block;
+    prop->sharedMemPerBlockOptin = emu::optin_shared_bytes_per_block;
+    prop->sharedMemPerMultiprocessor = emu::optin_shared_bytes_per_block + 1024;
+    prop->regsPerBlock = 65536;
+    prop->regsPerMultiprocessor = 65536;
+    prop->warpSize = 32;
+    prop->maxThreadsPerBlock = emu::max_threads_per_block;
+    for (int i = 0; i < 3; ++i) {
+        prop->maxThreadsDim[i] = static_cast<int>(emu::max_block_dim[i]);
+        prop->maxGridSize[i] = static_cast<int>(emu::max_grid_dim[i]);
+    }
+    prop->totalConstMem = 64 * 1024;
+    prop->major = emu::emulated_major;
+    prop->minor = emu::emulated_minor;
+    prop->multiProcessorCount = emu::emulated_multiprocessors;
+    prop->maxThreadsPerMultiProcessor = emu::max_threads_per_multiprocessor;
+    prop->maxBlocksPerMultiProcessor = 32;
+    prop->l2CacheSize = 4 * 1024 * 1024;
+    prop->memoryBusWidth = 5120;
+    prop->concurrentKernels = 1;
+    prop->unifiedAddressing = 1;
+    prop->canMapHostMemory = 1;
+    prop->managedMemory = 0;
+    prop->asyncEngineCount = 1;
+    prop->streamPrioritiesSupported = 0;
+    prop->cooperativeLaunch = 0;
+    return cudaSuccess;
+}
+
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
+    namespace emu = peso::cuda::emu;
+    if (value == nullptr) return record_error(cudaErrorInvalidValue);
+    if (const cudaError_t error = emu::check_device(device); error != cudaSuccess) return record_error(error);
+    switch (attr) {
+        case cudaDevAttrMaxThreadsPerBlock: *value = emu::max_threads_per_block; break;
+        case cudaDevAttrMaxBlockDimX: *value = static_cast<int>(emu::max_block_dim[0]); break;
+        case cudaDevAttrMaxBlockDimY: *value = static_cast<int>(emu::max_block_dim[1]); break;
+        case cudaDevAttrMaxBlockDimZ: *value = static_cast<int>(emu::max_block_dim[2]); break;
+        case cudaDevAttrMaxGridDimX: *value = static_cast<int>(emu::max_grid_dim[0]); break;
+        case cudaDevAttrMaxGridDimY: *value = static_cast<int>(emu::max_grid_dim[1]); break;
+        case cudaDevAttrMaxGridDimZ: *value = static_cast<int>(emu::max_grid_dim[2]); break;
+        case cudaDevAttrMaxSharedMemoryPerBlock: *value = static_cast<int>(emu::default_shared_bytes_per_block); break;
+        case cudaDevAttrMaxSharedMemoryPerBlockOptin: *value = static_cast<int>(emu::optin_shared_bytes_per_block); break;
+        case cudaDevAttrWarpSize: *value = 32; break;
+        case cudaDevAttrMultiProcessorCount: *value = emu::emulated_multiprocessors; break;
+        case cudaDevAttrMaxThreadsPerMultiProcessor: *value = emu::max_threads_per_multiprocessor; break;
+        case cudaDevAttrComputeCapabilityMajor: *value = emu::emulated_major; break;
+        case cudaDevAttrComputeCapabilityMinor: *value = emu::emulated_minor; break;
+        case cudaDevAttrUnifiedAddressing: *value = 1; break;
+        default: return record_error(cudaErrorInvalidValue);
+    }
+    return cudaSuccess;
+}
+
+cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
+cudaError_t cudaDeviceReset() { return cudaSuccess; }
+
+cudaError_t cudaDriverGetVersion(int* driverVersion) {
+    if (driverVersion == nullptr) return record_error(cudaErrorInvalidValue);
+    *driverVersion = CUDART_VERSION;
+    return cudaSuccess;
+}
+
+cudaError_t cudaRuntimeGetVersion(int* runtimeVersion) {
+    if (runtimeVersion == nullptr) return record_error(cudaErrorInvalidValue);
+    *runtimeVersion = CUDART_VERSION;
+    return cudaSuccess;
+}
+
+cudaError_t cudaGetLastError() {
+    const cudaError_t error = peso::cuda::emu::last_error;
+    peso::cuda::emu::last_error = cudaSuccess;
+    return error;
+}
+
+cudaError_t cudaPeekAtLastError() { return peso::cuda::emu::last_error; }
+
+const char* cudaGetErrorName(cudaError_t error) {
+    switch (error) {
+        case cudaSuccess: return "cudaSuccess";
+        case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
+        case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+        case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
+        case cudaErrorInvalidSymbol: return "cudaErrorInvalidSymbol";
+        case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
+        case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+        case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
+        case cudaErrorNotReady: return "cudaErrorNotReady";
+        case cudaErrorHostMemoryAlreadyRegistered: return "cudaErrorHostMemoryAlreadyRegistered";
+        case cudaErrorHostMemoryNotRegistered: return "cudaErrorHostMemoryNotRegistered";
+        default: return "cudaErrorUnknown";
+    }
+}
+
+const char* cudaGetErrorString(cudaError_t error) {
+    switch (error) {
+        case cudaSuccess: return "no error";
+        case cudaErrorInvalidValue: return "invalid argument";
+        case cudaErrorMemoryAllocation: return "out of memory";
+        case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+        case cudaErrorInvalidSymbol: return "invalid device symbol";
+        case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
+        case cudaErrorInvalidDevice: return "invalid device ordinal";
+        case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+        case cudaErrorNotReady: return "device not ready";
+        case cudaErrorHostMemoryAlreadyRegistered: return "part or all of the requested memory range is already mapped";
+        case cudaErrorHostMemoryNotRegistered: return "pointer does not correspond to a registered memory region";
+        default: return "unknown error";
+    }
+}
+
+// ---- streams and events --------------------------------------------------------------------
+
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags) {
+    if (pStream == nullptr) return record_error(cudaErrorInvalidValue);
+    auto* stream = new peso::cuda::emu::EmulatedStream{flags};
+    *pStream = reinterpret_cast<cudaStream_t>(stream);
+    peso::cuda::emu::Registry& r = peso::cuda::emu::registry();
+    const std::lock_guard lock(r.mutex);
+    r.streams.insert(*pStream);
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamCreate(cudaStream_t* pStream) { return cudaStreamCreateWithFlags(pStream, cudaStreamDefault); }
+
+cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+    peso::cuda::emu::Registry& r = peso::cuda::emu::registry();
+    const std::lock_guard lock(r.mutex);
+    if (r.streams.erase(stream) == 0) return record_error(cudaErrorInvalidResourceHandle);
+    delete reinterpret_cast<peso::cuda::emu::EmulatedStream*>(stream);
+    return cudaSuccess;
+}
+
+cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+    return peso::cuda::emu::is_valid_stream(stream) ? cudaSuccess : record_error(cudaErrorInvalidResourceHandle);
+}
+
+cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(stream); }
+
+cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int /*flags*/) {
+    if (event == nullptr) return record_error(cudaErrorInvalidResourceHandle);
+    return cudaStreamSynchronize(stream);
+}
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int /*flags*/) {
+    if (event == nullptr) return record_error(cudaErrorInvalidValue);
+    *event = reinterpret_cast<cudaEvent_t>(new peso::cuda::emu::EmulatedEvent{});
+    return cudaSuccess;
+}
+
+cudaError_t cudaEventCreate(cudaEvent_t* event) { return cudaEventCreateWithFlags(event, cudaEventDefault); }
+
+cudaError_t cudaEventDestroy(cudaEvent_t event) {
+    if (event == nullptr) return record_error(cudaErrorInvalidResourceHandle);
+    delete reinterpret_cast<peso::cuda::emu::EmulatedEvent*>(event);
+    return cudaSuccess;
+}
+
+cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+    if (event == nullptr || !peso::cuda::emu::is_valid_stream(stream)) {
+        return record_error(cudaErrorInvalidResourceHandle);
+    }
+    auto* e = reinterpret_cast<peso::cuda::emu::EmulatedEvent*>(event);
+    e->recorded = true;
+    e->time = std::chrono::steady_clock::now();
+    return cudaSuccess;
+}
+
+cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+    return event != nullptr ? cudaSuccess : record_error(cudaErrorInvalidResourceHandle);
+}
+
+cudaError_t cudaEventQuery(cudaEvent_t event) { return cudaEventSynchronize(event); }
+
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
+    if (ms == nullptr) return record_error(cudaErrorInvalidValue);
+    if (start == nullptr || end == nullptr) return record_error(cudaErrorInvalidResourceHandle);
+    const auto* a = reinterpret_cast<const peso::cuda::emu::EmulatedEvent*>(start);
+    const auto* b = reinterpret_cast<const peso::cuda::emu::EmulatedEvent*>(end);
+    if (!a->recorded || !b->recorded) return record_error(cudaErrorInvalidResourceHandle);
+    *ms = std::chrono::duration<float, std::milli>(b->time - a->time).count();
+    return cudaSuccess;
+}
+
+// ---- kernels ------------------------------------------------------------------------------
+
+cudaError_t cudaFuncSetAttribute(const void* func, cudaFuncAttribute attr, int value) {
+    if (func == nullptr) return record_error(cudaErrorInvalidDeviceFunction);
+    if (attr != cudaFuncAttributeMaxDynamicSharedMemorySize) return cudaSuccess;  // hints only
+    if (value < 0 || static_cast<std::size_t>(value) > peso::cuda::emu::optin_shared_bytes_per_block) {
+        return record_error(cudaErrorInvalidValue);
+    }
+    peso::cuda::emu::Registry& r = peso::cuda::emu::registry();
+    const std::lock_guard lock(r.mutex);
+    r.dynamic_shared_limits[func] = static_cast<std::size_t>(value);
+    return cudaSuccess;
+}
+
+cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int* numBlocks, const void* func, int blockSize,
+                                                          size_t dynamicSMemSize) {
+    if (numBlocks == nullptr || func == nullptr || blockSize <= 0) return record_error(cudaErrorInvalidValue);
+    const int by_threads = peso::cuda::emu::max_threads_per_multiprocessor / blockSize;
+    const int by_shared = dynamicSMemSize == 0
+                              ? by_threads
+                              : static_cast<int>(peso::cuda::emu::optin_shared_bytes_per_block / dynamicSMemSize);
+    *numBlocks = std::min({by_threads, by_shared, 32});
+    return cudaSuccess;
+}
