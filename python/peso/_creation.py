@@ -81,7 +81,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
             arr = arr.astype(_NUMPY_WIDENED[arr.dtype.name])
         if not isinstance(data, _np.ndarray) and arr.dtype == _np.float64:
             arr = arr.astype(_np.float32)
-        t = _C.from_numpy(_np.ascontiguousarray(arr))
+        t = _C.from_numpy(arr)  # np.array copied: C-contiguous, ours alone
     if dtype is not None:
         t = t.to(dtype)
     if device is not None:

@@ -18,10 +18,10 @@ def _parse_to(args, kwargs):
     for a in args:
         if isinstance(a, Tensor):
             device, dtype = a.device, a.dtype
-        elif isinstance(a, _C.dtype) or a in (float, int, bool):
-            dtype = a
         elif isinstance(a, (str, _C.device)):
             device = a
+        elif isinstance(a, _C.dtype) or a is float or a is int or a is bool:
+            dtype = a
         else:
             raise TypeError(f"to() got an unexpected argument of type {type(a).__name__}")
     return device, dtype

@@ -31,7 +31,7 @@ class GPT(CppModule):
         rows = []
         for b in range(idx.shape[0]):
             prompt = idx[b].tolist()
-            rows.append(self._impl.generate(prompt, max_new_tokens, temperature if do_sample else 0.0, top_k,
-                                            None, seed + b))
+            rows.append(prompt + self._impl.generate(prompt, max_new_tokens, temperature if do_sample else 0.0,
+                                                     top_k, None, seed + b))
         from ._creation import tensor
         return tensor(rows, dtype=_C.int64, device=idx.device)

@@ -52,6 +52,18 @@ HookHandle register_hook(const Tensor& t, py::function fn) {
     return {active};
 }
 
+// fn(self, arg) without the GIL, returning self's Python object.
+template <typename Arg, typename Fn> auto in_place(Fn fn) {
+    return [fn](const py::object& self, Arg arg) {
+        Tensor& t = self.cast<Tensor&>();
+        {
+            py::gil_scoped_release r;
+            fn(t, arg);
+        }
+        return self;
+    };
+}
+
 void bind_operators(py::class_<Tensor>& c) {
     // Binary arithmetic: tensor with tensor first (the fast path), then numbers.
     c.def("__add__", [](const Tensor& a, const Tensor& b) { return add(a, b); }, nogil())
@@ -83,15 +95,15 @@ void bind_operators(py::class_<Tensor>& c) {
         .def("__and__", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); }, nogil())
         .def("__or__", [](const Tensor& a, const Tensor& b) { return logical_or(a, b); }, nogil())
         .def("__xor__", [](const Tensor& a, const Tensor& b) { return logical_xor(a, b); }, nogil());
-    // In place: the same handle comes back, as `x += y` rebinds x to it.
-    c.def("__iadd__", [](Tensor& a, const Tensor& b) { return a.add_(b); }, nogil())
-        .def("__iadd__", [](Tensor& a, Scalar b) { return a.add_(b); }, nogil())
-        .def("__isub__", [](Tensor& a, const Tensor& b) { return a.sub_(b); }, nogil())
-        .def("__isub__", [](Tensor& a, Scalar b) { return a.sub_(b); }, nogil())
-        .def("__imul__", [](Tensor& a, const Tensor& b) { return a.mul_(b); }, nogil())
-        .def("__imul__", [](Tensor& a, Scalar b) { return a.mul_(b); }, nogil())
-        .def("__itruediv__", [](Tensor& a, const Tensor& b) { return a.div_(b); }, nogil())
-        .def("__itruediv__", [](Tensor& a, Scalar b) { return a.div_(b); }, nogil());
+    // In place: the same Python object comes back, as `x += y` rebinds x to it.
+    c.def("__iadd__", in_place<const Tensor&>([](Tensor& a, const Tensor& b) { a.add_(b); }))
+        .def("__iadd__", in_place<Scalar>([](Tensor& a, Scalar b) { a.add_(b); }))
+        .def("__isub__", in_place<const Tensor&>([](Tensor& a, const Tensor& b) { a.sub_(b); }))
+        .def("__isub__", in_place<Scalar>([](Tensor& a, Scalar b) { a.sub_(b); }))
+        .def("__imul__", in_place<const Tensor&>([](Tensor& a, const Tensor& b) { a.mul_(b); }))
+        .def("__imul__", in_place<Scalar>([](Tensor& a, Scalar b) { a.mul_(b); }))
+        .def("__itruediv__", in_place<const Tensor&>([](Tensor& a, const Tensor& b) { a.div_(b); }))
+        .def("__itruediv__", in_place<Scalar>([](Tensor& a, Scalar b) { a.div_(b); }));
     // Comparisons give bool tensors; == with a non-tensor, non-number is False.
 #define PESO_PY_COMPARE(py_name, fn)                                                     \
     c.def(py_name, [](const Tensor& a, const Tensor& b) { return fn(a, b); }, nogil()) \

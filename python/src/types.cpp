@@ -74,6 +74,7 @@ void bind_types(py::module_& m) {
         .def_property_readonly("itemsize", [](const PyDType& d) { return itemsize(d.value); })
         .def("__repr__", [](const PyDType& d) { return "peso." + std::string(dtype_name(d.value)); })
         .def("__eq__", [](const PyDType& a, const PyDType& b) { return a.value == b.value; })
+        .def("__eq__", [](const PyDType&, const py::object&) { return false; })
         .def("__hash__", [](const PyDType& d) { return static_cast<int>(d.value); });
     for (DType t : kDTypes) {
         py::object o = py::cast(PyDType{t});
@@ -103,6 +104,7 @@ void bind_types(py::module_& m) {
                                     : "device(type='cuda', index=" + std::to_string(d.value.index) + ")";
         })
         .def("__eq__", [](const PyDevice& a, const PyDevice& b) { return a.value == b.value; })
+        .def("__eq__", [](const PyDevice& a, const std::string& b) { return a.value == Device::parse(b); })
         .def("__hash__", [](const PyDevice& d) { return d.value.is_cpu() ? -1 : d.value.index; });
 }
 

@@ -23,7 +23,7 @@ def run(name, steps):
 def test_logistic_regression_learns():
     losses, out = run("logistic_regression.py", 60)
     assert losses[-1] < 0.6 * losses[0]
-    assert float(re.search(r"training accuracy ([0-9.]+)", out).group(1)) > 0.9
+    assert float(re.search(r"training accuracy ([0-9.]+)", out).group(1)) > 0.8
 
 
 def test_decoder_lm_learns():
