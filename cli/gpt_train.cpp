@@ -53,7 +53,7 @@ void check_flags(const TrainArgs& a) {
     }
     PESO_CHECK(a.warmup_steps() < a.steps, ValueError,
                "--warmup {} must be less than --steps {} (the warm-up is part of the run)", a.warmup_steps(), a.steps);
-    PESO_CHECK(a.min_lr <= a.lr, ValueError, "--min-lr {} must not exceed --lr {}", a.min_lr, a.lr);
+    PESO_CHECK(a.final_lr() <= a.lr, ValueError, "--min-lr {} must not exceed --lr {}", a.final_lr(), a.lr);
     PESO_CHECK(!a.zero || a.optimizer == "adamw", ValueError,
                "--zero shards AdamW's state; it needs --optimizer adamw");
 }
@@ -282,7 +282,7 @@ int run_train(TrainArgs a) {
     // Initialized on the CPU (the same weights for a seed on any device), then moved.
     if (!device.is_cpu()) model.to(device);
     std::unique_ptr<nn::optim::Optimizer> opt = make_optimizer(a, model);
-    nn::optim::WarmupCosineLR sched(*opt, a.warmup_steps(), a.steps, a.min_lr);
+    nn::optim::WarmupCosineLR sched(*opt, a.warmup_steps(), a.steps, a.final_lr());
     const auto order = a.batch_order == "random" ? nn::data::BatchOrder::random : nn::data::BatchOrder::sequential;
     // Every rank draws the same global batch (grad_accum micro-batches of --batch rows) and takes its slices.
     nn::data::TokenBatches batches(train_ids, a.batch * a.grad_accum, config.block_size, order, a.seed);
@@ -444,7 +444,7 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->check(at_least(1));
     cmd->add_option("--lr", a->lr, "peak learning rate")->capture_default_str()->check(above(0));
     cmd->add_option("--min-lr", a->min_lr, "learning rate at the end of the cosine decay")
-        ->capture_default_str()
+        ->default_str("lr/10")
         ->check(at_least(0));
     cmd->add_option("--warmup", a->warmup, "linear warm-up steps, less than --steps")
         ->default_str("min(100, steps/10)")

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     }
     CLI::App app{"peso: a small, fast autodiff engine and GPT trainer", "peso"};
     app.require_subcommand(1);
+    // A flag given twice takes its last value, so a command line can be extended to override one.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.set_version_flag("--version", "peso " PESO_VERSION);
     CLI::App* gpt = app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
     gpt->require_subcommand(1);

@@ -57,7 +57,9 @@ std::string run_settings_json(const TrainArgs& a) {
     nlohmann::ordered_json j;
     for (const Setting& s : kSettings) {
         std::visit([&](auto m) { j[s.flag] = a.*m; }, s.member);
-        if (std::string(s.flag) == "--warmup") j[s.flag] = a.warmup_steps();  // the value used, not "auto"
+        // The values used, not "auto".
+        if (std::string(s.flag) == "--warmup") j[s.flag] = a.warmup_steps();
+        if (std::string(s.flag) == "--min-lr") j[s.flag] = a.final_lr();
     }
     return j.dump();
 }

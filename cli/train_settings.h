@@ -15,7 +15,7 @@ struct TrainArgs {
     std::int64_t warmup = -1;     // -1: min(100, steps / 10)
     std::int64_t log_every = 0;   // 0: steps / 100 (at least 1)
     std::int64_t eval_every = 250, eval_batches = 20, threads = 0, grad_accum = 1, stop_at = 0;
-    double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
+    double lr = 1e-3, min_lr = -1 /* -1: lr / 10 */, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
     bool bias = true;
     std::string device = "cpu";
     double max_time = 0;      // seconds; 0 = no limit
@@ -26,6 +26,7 @@ struct TrainArgs {
     std::set<std::string> given;  // the flags given on the command line ("--lr")
     bool was_given(const std::string& flag) const { return given.count(flag) > 0; }
     std::int64_t warmup_steps() const { return warmup >= 0 ? warmup : std::min<std::int64_t>(100, steps / 10); }
+    double final_lr() const { return min_lr >= 0 ? min_lr : lr / 10; }
     std::int64_t log_interval() const { return log_every > 0 ? log_every : std::max<std::int64_t>(1, steps / 100); }
 };
 
