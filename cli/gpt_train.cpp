@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/gpt_files.h"
+#include "cli/loss_plot.h"
 #include "cli/progress.h"
 #include "cli/train_settings.h"
 #include "distributed/init.h"
@@ -179,15 +180,6 @@ Tensor my_rows(const Tensor& global, std::int64_t micro, std::int64_t k, const d
     return native::narrow(global, 0, k * micro + comm.rank() * per_rank, per_rank);
 }
 
-void plot_losses(const fs::path& out) {
-    const std::string cmd = fmt::format(
-        "gnuplot -e \"set terminal png size 800,500; set output '{}'; set datafile separator ','; set key autotitle "
-        "columnhead; set xlabel 'step'; set ylabel 'loss'; set title 'peso gpt train'; plot '{}' using 1:2 with "
-        "lines lw 2, '' using 1:3 with lines lw 2\" 2>/dev/null",
-        (out / "loss.png").string(), (out / "metrics.csv").string());
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "(gnuplot not available: no loss.png)\n");
-}
-
 std::unique_ptr<nn::optim::Optimizer> make_optimizer(const TrainArgs& a, const models::Gpt& model) {
     if (a.optimizer == "adamw") {
         nn::optim::AdamWOptions o;
@@ -227,6 +219,12 @@ Start make_start(const TrainArgs& a, const std::string& text, const fs::path& ou
     }
     s.model->set_checkpoint_activations(a.checkpoint_activations);
     return s;
+}
+
+// loss.png from the logs so far (the step log flushed first).
+void plot_losses(const fs::path& out, const LossPlotOptions& o, std::ofstream& step_log) {
+    step_log.flush();
+    plot_losses(out, o);
 }
 
 int run_train(TrainArgs a) {
@@ -313,6 +311,8 @@ int run_train(TrainArgs a) {
                               static_cast<double>(model.num_parameters()) / 1e6,
                               a.init_from.empty() ? "" : ", from " + a.init_from, train_ids.size(), val_ids.size()));
 
+    std::ofstream step_log;
+    if (lead) step_log.open(out / "train_log.csv", std::ios::app);
     // Collective under --zero: rank 0 gathers the full optimizer state, writes, and drops it again.
     auto save_all = [&](std::int64_t at) {
         if (zero) zero->consolidate(0);
@@ -335,7 +335,7 @@ int run_train(TrainArgs a) {
     auto eval_and_save = [&](std::int64_t at) {
         evaluate(at);
         save_all(at);
-        if (lead) plot_losses(out);
+        if (lead) plot_losses(out, {a.plot_log_scale, at}, step_log);
     };
 
     std::signal(SIGINT, on_sigint);
@@ -344,15 +344,13 @@ int run_train(TrainArgs a) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::int64_t first = step;
     double tokens_per_s = 0;
-    std::ofstream step_log;
-    if (lead) step_log.open(out / "train_log.csv", std::ios::app);
     bool stop = false;
     std::string stopped_why;  // empty: ran to --steps
     model.train();
     while (step < a.steps) {
         if (stop) {
             save_all(step);
-            if (lead) plot_losses(out);
+            if (lead) plot_losses(out, {a.plot_log_scale, step}, step_log);
             // A rank that exits non-zero makes mpirun end the others: none leaves before rank 0 has written.
             comm->barrier();
             progress.result(fmt::format("interrupted at step {}: checkpoint written to {} (continue with --resume)",
@@ -487,6 +485,7 @@ Runner add_gpt_train(CLI::App& gpt) {
     cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds (0: no limit)")
         ->capture_default_str()
         ->check(at_least(0));
+    cmd->add_flag("--plot-log-scale", a->plot_log_scale, "loss.png with a logarithmic loss axis");
     cmd->add_flag("--resume", a->resume, "continue the run saved in --out, with its settings");
     cmd->add_flag("--quiet", a->quiet, "no progress lines (evaluations and the summary still print)");
     cmd->add_option("--stop-at", a->stop_at,

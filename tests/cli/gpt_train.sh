@@ -59,7 +59,16 @@ cp "$T/err" "$T/run.err"
 grep -q "train loss" "$T/run.err" && fail "evaluation results on stderr"
 [ "$(grep -c '^step \(20\|40\): train loss [0-9.]*, val loss [0-9.]*$' "$T/run.out")" = 2 ] || { fail "evaluations"; cat "$T/run.out"; }
 grep -q "^done: 40 steps, [0-9]* tokens/s; checkpoint in $T/run$" "$T/run.out" || { fail "summary"; cat "$T/run.out"; }
-ok "--log-every 10" -- "$PESO" gpt train "${TINY[@]}" --steps 40 --log-every 10 --eval-every 0 --out "$T/log10"
+# loss.png: a PNG drawn from the step log (raw and smoothed) and the evaluations, with a plain-text legend.
+[ "$(head -c 8 "$T/run/loss.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ] || fail "no loss.png"
+for want in "noenhanced" "train_log.csv' skip 1 using 1:2 with points" "title 'train loss (smoothed)'" \
+            "metrics.csv' skip 1 using 1:3 with linespoints" "set grid"; do
+    grep -qF "$want" "$T/run/loss.gp" || fail "loss.gp lacks: $want"
+done
+grep -q logscale "$T/run/loss.gp" && fail "loss.gp: log scale without --plot-log-scale"
+ok "--log-every 10" -- "$PESO" gpt train "${TINY[@]}" --steps 40 --log-every 10 --eval-every 0 --plot-log-scale \
+    --out "$T/log10"
+grep -q "^set logscale y" "$T/log10/loss.gp" || fail "--plot-log-scale"
 [ "$(grep '^step [0-9]*/40 ' "$T/err" | cut -d' ' -f2 | tr '\n' ' ')" = "10/40 20/40 30/40 40/40 " ] ||
     { fail "--log-every 10"; cat "$T/err"; }
 ok "--quiet" -- "$PESO" gpt train "${TINY[@]}" --steps 10 --quiet --out "$T/quiet"
@@ -89,7 +98,8 @@ ok "resume with more --steps" -- "$PESO" gpt train --out "$T/split" --resume --s
 grep -q "^done: 45 steps" "$T/out" || { fail "--steps raised on resume"; cat "$T/out"; }
 
 # Ctrl-C: the checkpoint is written, exit status 130, and --resume continues.
-"$PESO" gpt train "${TINY[@]}" --steps 1000000 --out "$T/int" >"$T/int.out" 2>"$T/int.err" &
+# (timeout forwards the SIGINT, and ends a run that ignored it.)
+timeout -k 5 60 "$PESO" gpt train "${TINY[@]}" --steps 1000000 --out "$T/int" >"$T/int.out" 2>"$T/int.err" &
 pid=$!
 for _ in $(seq 1 300); do
     [ "$(cat "$T/int/train_log.csv" 2>/dev/null | wc -l)" -gt 5 ] && break
@@ -99,6 +109,7 @@ kill -INT "$pid"
 wait "$pid"
 rc=$?
 [ "$rc" = 130 ] || fail "SIGINT: exit $rc, expected 130"
+[ -s "$T/int/loss.png" ] || fail "SIGINT: no loss.png"
 at=$(sed -n 's/^interrupted at step \([0-9]*\): checkpoint written.*/\1/p' "$T/int.out")
 if [ -z "$at" ]; then
     fail "SIGINT: no 'interrupted at step' line"
