@@ -288,6 +288,8 @@ int run_train(TrainArgs a) {
     if (a.resume) {
         // Every rank reads the full state (saved whole, whatever the number of ranks that wrote it).
         step = nn::load_checkpoint(state_path.string(), model, opt.get(), &sched).step;
+        PESO_CHECK(a.stop_at == 0 || a.stop_at > step, ValueError,
+                   "--stop-at {} is not after step {}, where the run resumes", a.stop_at, step);
         batches.set_position(saved.batch_position);
         progress.note(fmt::format("resuming from step {}", step));
     } else if (lead) {

@@ -117,6 +117,8 @@ if [ -z "$at" ]; then
 else
     ok "resume after SIGINT" -- "$PESO" gpt train --out "$T/int" --resume --stop-at $((at + 2)) --quiet
     [ "$(tail -n 1 "$T/int/train_log.csv" | cut -d, -f1)" = $((at + 2)) ] || fail "SIGINT: resume did not continue"
+    bad "--stop-at behind" 1 "--stop-at 1 is not after step $((at + 2)), where the run resumes" -- \
+        "$PESO" gpt train --out "$T/int" --resume --stop-at 1
 fi
 
 # --- fine-tuning: --init-from an imported GPT-2-format model ------------------------------------
