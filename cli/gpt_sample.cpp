@@ -161,7 +161,8 @@ Runner add_gpt_sample(CLI::App& gpt) {
     cmd->add_option("--top-k", a->top_k, "keep the k most likely tokens (0: all)")
         ->capture_default_str()
         ->check(at_least(0));
-    cmd->add_option("--top-p", a->top_p, "nucleus sampling: keep the most likely tokens up to this probability (1: off)")
+    cmd->add_option("--top-p", a->top_p,
+                    "nucleus sampling: keep the most likely tokens up to this probability (1: off)")
         ->capture_default_str()
         ->check(open_closed(0, 1));
     cmd->add_option("--seed", a->seed, "random seed of the first sample")->capture_default_str();
@@ -179,7 +180,8 @@ Runner add_gpt_eval(CLI::App& gpt) {
     cmd->add_option("--ckpt", a->ckpt, "checkpoint directory (from peso gpt train or import)")->required();
     cmd->add_option("--data", a->data, "text file")->required();
     cmd->add_option("--batch", a->batch, "windows per forward pass")->capture_default_str()->check(at_least(1));
-    cmd->add_option("--split", a->split, "all: the whole file; val: its last 10% (the split `peso gpt train` holds out)")
+    cmd->add_option("--split", a->split,
+                    "all: the whole file; val: its last 10% (the split `peso gpt train` holds out)")
         ->capture_default_str()
         ->check(CLI::IsMember({"all", "val"}));
     cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str()->check(device_check());

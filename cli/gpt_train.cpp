@@ -406,7 +406,8 @@ int run_train(TrainArgs a) {
         if (!stopped_why.empty()) break;
     }
     if (stopped_why.empty())
-        progress.result(fmt::format("done: {} steps, {:.0f} tokens/s; checkpoint in {}", step, tokens_per_s, out.string()));
+        progress.result(
+            fmt::format("done: {} steps, {:.0f} tokens/s; checkpoint in {}", step, tokens_per_s, out.string()));
     else
         progress.result(fmt::format("stopped at step {} of {}: {}; {:.0f} tokens/s; checkpoint in {} (continue with "
                                     "--resume)",
@@ -453,7 +454,9 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str()
         ->check(at_least(0));
     cmd->add_option("--beta1", a->beta1, "AdamW's first-moment decay")->capture_default_str()->check(closed_open(0, 1));
-    cmd->add_option("--beta2", a->beta2, "AdamW's second-moment decay")->capture_default_str()->check(closed_open(0, 1));
+    cmd->add_option("--beta2", a->beta2, "AdamW's second-moment decay")
+        ->capture_default_str()
+        ->check(closed_open(0, 1));
     cmd->add_option("--grad-clip", a->grad_clip, "global gradient norm clip (0: off)")
         ->capture_default_str()
         ->check(at_least(0));

@@ -15,7 +15,8 @@ struct TrainArgs {
     std::int64_t warmup = -1;     // -1: min(100, steps / 10)
     std::int64_t log_every = 0;   // 0: steps / 100 (at least 1)
     std::int64_t eval_every = 250, eval_batches = 20, threads = 0, grad_accum = 1, stop_at = 0;
-    double lr = 1e-3, min_lr = -1 /* -1: lr / 10 */, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
+    double lr = 1e-3, min_lr = -1;  // -1: lr / 10
+    double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
     bool bias = true;
     std::string device = "cpu";
     double max_time = 0;      // seconds; 0 = no limit

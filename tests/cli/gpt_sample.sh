@@ -37,7 +37,8 @@ bad "both prompts" 2 "--prompt excludes --prompt-file" -- "${S[@]}" --prompt x -
 # A prompt longer than the block: the model sees its last 16 tokens (a note says so).
 head -c 200 "$T/text.txt" >"$T/long.txt"
 ok "long prompt" -- "${S[@]}" --prompt-file "$T/long.txt"
-grep -q "^note: the prompt is 200 tokens; the model sees its last 16" "$T/err" || { fail "long prompt note"; cat "$T/err"; }
+grep -q "^note: the prompt is 200 tokens; the model sees its last 16" "$T/err" ||
+    { fail "long prompt note"; cat "$T/err"; }
 cmp -s "$T/long.txt" <(head -c 200 "$T/out") || fail "long prompt: not printed before the continuation"
 
 # The empty prompt of a character model starts from a newline, printed as nothing.
