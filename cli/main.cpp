@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -20,6 +21,9 @@ int main(int argc, char** argv) {
     }
     CLI::App app{"peso: a small, fast autodiff engine and GPT trainer", "peso"};
     app.require_subcommand(1);
+    // A flag given twice takes its last value, so a command line can be extended to override one.
+    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    app.set_version_flag("--version", "peso " PESO_VERSION);
     CLI::App* gpt = app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
     gpt->require_subcommand(1);
     std::vector<peso::cli::Runner> runners = {peso::cli::add_gpt_train(*gpt), peso::cli::add_gpt_sample(*gpt),
@@ -30,8 +34,15 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        std::printf("%s\n", e.what());
+        return 0;
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "peso: error: %s (see --help)\n", e.what());
+        // A mistyped command or flag is the likeliest cause: say which word, and what was meant.
+        if (const auto unknown = peso::cli::explain_unknown(app, argc, argv))
+            std::fprintf(stderr, "peso: error: %s\n", unknown->c_str());
+        else
+            std::fprintf(stderr, "peso: error: %s (see --help)\n", e.what());
         return 2;
     }
     try {
