@@ -7,6 +7,9 @@
 #   make test-all   the same, slow tests included
 #   make sanitize   build in build-asan with ASan + UBSan and run the tests there
 #   make bench      build and run the benchmark program
+#   make docs       the API reference (Doxygen) in build/docs/html
+#   make package    the .deb (CPack) in build/
+#   make install    cmake --install into PREFIX (default /usr/local)
 #   make clean      remove the build directories
 
 BUILD      ?= build
@@ -16,7 +19,7 @@ CTEST_ARGS ?=
 
 SETUP := scripts/setup.sh
 
-.PHONY: all setup build demo test test-all sanitize bench clean
+.PHONY: all setup build demo test test-all sanitize bench docs package install clean
 
 all: build
 
@@ -44,6 +47,16 @@ bench: build
 	else \
 	  echo "no $(BUILD)/bench/peso_bench yet (bench/ has no benchmark program)"; \
 	fi
+
+docs: build
+	cmake --build $(BUILD) --target docs
+
+package: build
+	cmake --build $(BUILD) --target package
+
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <string>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "core/error.h"
+#include "core/version.h"
 
 int main(int argc, char** argv) {
     // A training step runs hundreds of short parallel loops; with libgomp's
@@ -23,7 +25,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     // A flag given twice takes its last value, so a command line can be extended to override one.
     app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    app.set_version_flag("--version", "peso " PESO_VERSION);
+    app.set_version_flag("--version", std::string("peso ") + peso::version());
     CLI::App* gpt = app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
     gpt->require_subcommand(1);
     std::vector<peso::cli::Runner> runners = {peso::cli::add_gpt_train(*gpt), peso::cli::add_gpt_sample(*gpt),

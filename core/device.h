@@ -7,20 +7,28 @@
 
 namespace peso {
 
+/// The kinds of device a tensor can live on.
 enum class DeviceType : std::uint8_t { cpu, cuda };
 
+/// Where a tensor's data lives: the CPU, or CUDA device `index`.
 struct Device {
-    DeviceType type = DeviceType::cpu;
-    int index = 0;
+    DeviceType type = DeviceType::cpu;  ///< the kind of device
+    int index = 0;                      ///< which one of that kind (0 for the CPU)
 
+    /// The CPU.
     static constexpr Device cpu() { return {DeviceType::cpu, 0}; }
+    /// CUDA device `i`.
     static constexpr Device cuda(int i = 0) { return {DeviceType::cuda, i}; }
-    // Parses "cpu", "cuda", "cuda:1".
+    /// Parses "cpu", "cuda", "cuda:1"; ValueError for anything else.
     static Device parse(std::string_view s);
 
+    /// Whether this is the CPU.
     bool is_cpu() const { return type == DeviceType::cpu; }
+    /// Whether this is a CUDA device.
     bool is_cuda() const { return type == DeviceType::cuda; }
+    /// "cpu" or "cuda:N" (what parse() reads).
     std::string str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+    /// Same type and index.
     friend bool operator==(const Device&, const Device&) = default;
 };
 
@@ -40,8 +48,10 @@ inline Device Device::parse(std::string_view s) {
 
 }  // namespace peso
 
+/// @cond FORMATTERS
 template <> struct fmt::formatter<peso::Device> : fmt::formatter<std::string_view> {
     auto format(const peso::Device& d, format_context& ctx) const {
         return fmt::formatter<std::string_view>::format(d.str(), ctx);
     }
 };
+/// @endcond

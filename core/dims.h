@@ -13,61 +13,87 @@
 
 namespace peso {
 
+/// The most dims a tensor can have.
 inline constexpr int kMaxDims = 8;
 
+/// A tensor's sizes or strides: up to kMaxDims int64 values held inline.
+/// Building one of more than kMaxDims values throws ShapeError.
 class Dims {
 public:
+    /// No dims (a scalar tensor's shape).
     Dims() = default;
+    /// `{2, 3}`.
     Dims(std::initializer_list<std::int64_t> v) { assign(v.begin(), v.end()); }
+    /// A copy of the values in `v`.
     explicit Dims(std::span<const std::int64_t> v) { assign(v.begin(), v.end()); }
+    /// A copy of the values in `v`.
     explicit Dims(const std::vector<std::int64_t>& v) { assign(v.begin(), v.end()); }
+    /// `n` dims, each `value`.
     static Dims filled(int n, std::int64_t value) {
         Dims d;
         d.resize(n, value);
         return d;
     }
 
+    /// The number of dims.
     int size() const { return n_; }
+    /// Whether there are no dims.
     bool empty() const { return n_ == 0; }
+    /// Value `i` (unchecked).
     std::int64_t& operator[](int i) { return v_[i]; }
+    /// Value `i` (unchecked).
     std::int64_t operator[](int i) const { return v_[i]; }
+    /// The first value.
     std::int64_t* begin() { return v_.data(); }
+    /// Past the last value.
     std::int64_t* end() { return v_.data() + n_; }
+    /// The first value.
     const std::int64_t* begin() const { return v_.data(); }
+    /// Past the last value.
     const std::int64_t* end() const { return v_.data() + n_; }
+    /// The values, contiguous.
     const std::int64_t* data() const { return v_.data(); }
+    /// The last value (unchecked).
     std::int64_t back() const { return v_[n_ - 1]; }
 
+    /// Appends `x`; ShapeError when full.
     void push_back(std::int64_t x) {
         PESO_CHECK(n_ < kMaxDims, ShapeError, "tensors have at most {} dims", kMaxDims);
         v_[n_++] = x;
     }
+    /// Inserts `x` before position `pos`; ShapeError when full.
     void insert(int pos, std::int64_t x) {
         PESO_CHECK(n_ < kMaxDims, ShapeError, "tensors have at most {} dims", kMaxDims);
         for (int i = n_; i > pos; --i) v_[i] = v_[i - 1];
         v_[pos] = x;
         ++n_;
     }
+    /// Removes the value at `pos`.
     void erase(int pos) {
         for (int i = pos; i + 1 < n_; ++i) v_[i] = v_[i + 1];
         --n_;
     }
+    /// Keeps the first `n` values, or appends `fill` up to `n`; ShapeError beyond kMaxDims.
     void resize(int n, std::int64_t fill = 0) {
         PESO_CHECK(n >= 0 && n <= kMaxDims, ShapeError, "tensors have at most {} dims, asked for {}", kMaxDims, n);
         for (int i = n_; i < n; ++i) v_[i] = fill;
         n_ = n;
     }
+    /// The product of the values (1 when empty): a shape's number of elements.
     std::int64_t product() const {
         std::int64_t p = 1;
         for (int i = 0; i < n_; ++i) p *= v_[i];
         return p;
     }
+    /// The values as a std::vector.
     std::vector<std::int64_t> vec() const { return {begin(), end()}; }
+    /// "[2, 3]".
     std::string str() const {
         std::string s = "[";
         for (int i = 0; i < n_; ++i) s += (i ? ", " : "") + std::to_string(v_[i]);
         return s + "]";
     }
+    /// Same number of dims and same values.
     friend bool operator==(const Dims& a, const Dims& b) {
         return a.n_ == b.n_ && std::equal(a.begin(), a.end(), b.begin());
     }
@@ -83,9 +109,10 @@ private:
     int n_ = 0;
 };
 
+/// Another name for Dims, where it holds a shape.
 using Shape = Dims;
 
-// Wraps a possibly negative dim index into [0, ndim); names the op on failure.
+/// Wraps a possibly negative dim index into [0, ndim); names the op on failure.
 inline int wrap_dim(std::int64_t dim, int ndim, const char* op) {
     const int range = std::max(ndim, 1);  // a 0-dim tensor accepts dim 0 and -1
     PESO_CHECK(dim >= -range && dim < range, IndexError, "{}: dim {} out of range for a tensor of {} dims", op, dim,
@@ -93,6 +120,7 @@ inline int wrap_dim(std::int64_t dim, int ndim, const char* op) {
     return static_cast<int>(dim < 0 ? dim + range : dim);
 }
 
+/// The row-major strides of a contiguous tensor of these sizes.
 inline Dims contiguous_strides(const Dims& sizes) {
     Dims s = Dims::filled(sizes.size(), 1);
     for (int i = sizes.size() - 2; i >= 0; --i) s[i] = s[i + 1] * std::max<std::int64_t>(sizes[i + 1], 1);
@@ -101,8 +129,10 @@ inline Dims contiguous_strides(const Dims& sizes) {
 
 }  // namespace peso
 
+/// @cond FORMATTERS
 template <> struct fmt::formatter<peso::Dims> : fmt::formatter<std::string_view> {
     auto format(const peso::Dims& d, format_context& ctx) const {
         return fmt::formatter<std::string_view>::format(d.str(), ctx);
     }
 };
+/// @endcond

@@ -9,13 +9,22 @@
 
 namespace peso {
 
+/// A tensor's element type: bool, int32, int64, float16, bfloat16, float32,
+/// float64 (in promotion order).
 enum class DType : std::uint8_t { b8, i32, i64, f16, bf16, f32, f64 };
 
-// Storage types for the half formats; arithmetic on them arrives with the CUDA
-// backend, until then they only exist so that files and APIs can name them.
-struct Half { std::uint16_t bits; };
-struct BFloat16 { std::uint16_t bits; };
+/// A float16 number's bits. Storage types for the half formats; arithmetic on
+/// them arrives with the CUDA backend, until then they only exist so that files
+/// and APIs can name them.
+struct Half {
+    std::uint16_t bits;  ///< IEEE binary16
+};
+/// A bfloat16 number's bits (see Half).
+struct BFloat16 {
+    std::uint16_t bits;  ///< the upper half of a float32
+};
 
+/// The size of one element of dtype `t`, in bytes.
 constexpr std::size_t itemsize(DType t) {
     switch (t) {
         case DType::b8: return 1;
@@ -29,6 +38,7 @@ constexpr std::size_t itemsize(DType t) {
     return 0;
 }
 
+/// PyTorch's name of the dtype: "bool", "int32", "int64", "float16", "bfloat16", "float32", "float64".
 constexpr std::string_view dtype_name(DType t) {
     switch (t) {
         case DType::b8: return "bool";
@@ -42,15 +52,17 @@ constexpr std::string_view dtype_name(DType t) {
     return "?";
 }
 
+/// Whether `t` is float16, bfloat16, float32 or float64.
 constexpr bool is_floating(DType t) {
     return t == DType::f16 || t == DType::bf16 || t == DType::f32 || t == DType::f64;
 }
+/// Whether `t` is int32 or int64 (bool is not).
 constexpr bool is_integral(DType t) { return t == DType::i32 || t == DType::i64; }
 
-// Category used by promotion: bool < integer < floating.
+/// Category used by promotion: bool < integer < floating.
 constexpr int dtype_category(DType t) { return t == DType::b8 ? 0 : is_integral(t) ? 1 : 2; }
 
-// Promotion of two dtypes of tensors that take part on equal footing.
+/// Promotion of two dtypes of tensors that take part on equal footing.
 constexpr DType promote_types(DType a, DType b) {
     if (a == b) return a;
     // float16 with bfloat16 has no lossless common type below float32.
@@ -58,18 +70,25 @@ constexpr DType promote_types(DType a, DType b) {
     return static_cast<std::uint8_t>(a) > static_cast<std::uint8_t>(b) ? a : b;
 }
 
+/// The dtype of C++ type T (bool, int32_t, int64_t, float, double): dtype_of<float>::value == DType::f32.
 template <typename T> struct dtype_of;
+/// @cond SPECIALIZATIONS
 template <> struct dtype_of<bool> { static constexpr DType value = DType::b8; };
 template <> struct dtype_of<std::int32_t> { static constexpr DType value = DType::i32; };
 template <> struct dtype_of<std::int64_t> { static constexpr DType value = DType::i64; };
 template <> struct dtype_of<float> { static constexpr DType value = DType::f32; };
 template <> struct dtype_of<double> { static constexpr DType value = DType::f64; };
+/// @endcond
+/// dtype_of<T>::value.
 template <typename T> inline constexpr DType dtype_v = dtype_of<T>::value;
 
-template <typename T> struct TypeTag { using type = T; };
+/// Carries a C++ type to a generic lambda (see visit_dtype()).
+template <typename T> struct TypeTag {
+    using type = T;  ///< the carried type
+};
 
-// Calls fn(TypeTag<T>{}) for the C++ type of a computable dtype.
-// `op` names the caller in the error raised for dtypes without kernels.
+/// Calls fn(TypeTag<T>{}) for the C++ type of a computable dtype.
+/// `op` names the caller in the error raised for dtypes without kernels.
 template <typename Fn>
 decltype(auto) visit_dtype(DType t, std::string_view op, Fn&& fn) {
     switch (t) {
@@ -83,7 +102,7 @@ decltype(auto) visit_dtype(DType t, std::string_view op, Fn&& fn) {
     throw NotImplementedError(fmt::format("{}: dtype {} has no kernels yet", op, dtype_name(t)));
 }
 
-// Same, for the floating dtypes only.
+/// Same, for the floating dtypes only.
 template <typename Fn>
 decltype(auto) visit_floating(DType t, std::string_view op, Fn&& fn) {
     switch (t) {
@@ -96,8 +115,10 @@ decltype(auto) visit_floating(DType t, std::string_view op, Fn&& fn) {
 
 }  // namespace peso
 
+/// @cond FORMATTERS
 template <> struct fmt::formatter<peso::DType> : fmt::formatter<std::string_view> {
     auto format(peso::DType t, format_context& ctx) const {
         return fmt::formatter<std::string_view>::format(peso::dtype_name(t), ctx);
     }
 };
+/// @endcond

@@ -9,19 +9,28 @@
 
 namespace peso {
 
+/// A number passed to an op (`t * 2`, `fill_(0.5)`): bool, integer or floating,
+/// as written, so that type promotion follows PyTorch's rules for wrapped numbers.
 class Scalar {
 public:
+    /// A bool value.
     Scalar(bool b) : kind_(DType::b8), i_(b), d_(b) {}
+    /// An integer value (kept as int64).
     template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
     Scalar(T v) : kind_(DType::i64), i_(static_cast<std::int64_t>(v)), d_(static_cast<double>(v)) {}
+    /// A floating value (kept as double).
     template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
     Scalar(T v) : kind_(DType::f64), i_(static_cast<std::int64_t>(v)), d_(static_cast<double>(v)) {}
 
-    // bool, int64 or float64: the category of the value as written.
+    /// bool, int64 or float64: the category of the value as written.
     DType kind() const { return kind_; }
+    /// Whether the value was written as a floating number.
     bool is_floating() const { return kind_ == DType::f64; }
+    /// The value as a double.
     double to_double() const { return d_; }
+    /// The value as an int64 (a floating value truncated).
     std::int64_t to_int() const { return i_; }
+    /// The value as a T (from the double for floating T, else as written).
     template <typename T> T to() const {
         if constexpr (std::is_floating_point_v<T>) return static_cast<T>(d_);
         else if constexpr (std::is_same_v<T, bool>) return d_ != 0.0;

@@ -51,16 +51,27 @@ using native::any;
 using native::one_hot;
 using native::argsort;
 
+/// lt(a, b): elementwise a < b, broadcasting, as a bool tensor.
 inline Tensor operator<(const Tensor& a, const Tensor& b) { return native::lt(a, b); }
+/// le(a, b): elementwise a <= b, broadcasting, as a bool tensor.
 inline Tensor operator<=(const Tensor& a, const Tensor& b) { return native::le(a, b); }
+/// gt(a, b): elementwise a > b, broadcasting, as a bool tensor.
 inline Tensor operator>(const Tensor& a, const Tensor& b) { return native::gt(a, b); }
+/// ge(a, b): elementwise a >= b, broadcasting, as a bool tensor.
 inline Tensor operator>=(const Tensor& a, const Tensor& b) { return native::ge(a, b); }
+/// lt(a, b): each element < b, as a bool tensor.
 inline Tensor operator<(const Tensor& a, Scalar b) { return native::lt(a, b); }
+/// le(a, b): each element <= b, as a bool tensor.
 inline Tensor operator<=(const Tensor& a, Scalar b) { return native::le(a, b); }
+/// gt(a, b): each element > b, as a bool tensor.
 inline Tensor operator>(const Tensor& a, Scalar b) { return native::gt(a, b); }
+/// ge(a, b): each element >= b, as a bool tensor.
 inline Tensor operator>=(const Tensor& a, Scalar b) { return native::ge(a, b); }
+/// logical_and(a, b): elementwise, broadcasting, as a bool tensor.
 inline Tensor operator&&(const Tensor& a, const Tensor& b) { return native::logical_and(a, b); }
+/// logical_or(a, b): elementwise, broadcasting, as a bool tensor.
 inline Tensor operator||(const Tensor& a, const Tensor& b) { return native::logical_or(a, b); }
+/// logical_not(a): elementwise, as a bool tensor.
 inline Tensor operator!(const Tensor& a) { return native::logical_not(a); }
 
 }  // namespace peso

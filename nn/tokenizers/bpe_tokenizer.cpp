@@ -1,5 +1,6 @@
 #include "nn/tokenizers/bpe_tokenizer.h"
 
+#include <dlfcn.h>
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -191,14 +192,48 @@ void Gpt2Tokenizer::Impl::encode_piece(std::string_view piece, std::vector<int>&
     cache.emplace(std::string(piece), entry);
 }
 
+namespace {
+
+// The directory of the program or shared library that holds this code: an
+// installed peso finds its share/peso/gpt2 from there, wherever it was installed.
+std::filesystem::path code_dir() {
+    Dl_info info{};
+    if (dladdr(reinterpret_cast<void*>(&default_gpt2_bpe_dir), &info) == 0 || info.dli_fname == nullptr) return {};
+    std::error_code ec;
+    const std::filesystem::path file = std::filesystem::canonical(info.dli_fname, ec);
+    return ec ? std::filesystem::path{} : file.parent_path();
+}
+
+bool has_bpe_files(const std::filesystem::path& dir) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(dir / "encoder.json", ec);
+}
+
+}  // namespace
+
 std::filesystem::path default_gpt2_bpe_dir() {
     if (const char* dir = std::getenv("PESO_GPT2_BPE_DIR"); dir && *dir) return dir;
     if (const char* dir = std::getenv("PESO_DATA_DIR"); dir && *dir) return std::filesystem::path(dir) / "gpt2";
-#ifdef PESO_GPT2_BPE_DIR
-    return PESO_GPT2_BPE_DIR;
-#else
-    return std::filesystem::path("build") / "data" / "gpt2";
+    std::vector<std::filesystem::path> candidates;
+#if defined(PESO_BIN_TO_BPE) && defined(PESO_LIB_TO_BPE)
+    if (const std::filesystem::path here = code_dir(); !here.empty()) {
+        candidates.push_back((here / PESO_BIN_TO_BPE).lexically_normal());
+        candidates.push_back((here / PESO_LIB_TO_BPE).lexically_normal());
+    }
 #endif
+#ifdef PESO_GPT2_INSTALL_DIR
+    candidates.emplace_back(PESO_GPT2_INSTALL_DIR);
+#endif
+#ifdef PESO_GPT2_BPE_DIR
+    const std::filesystem::path build_dir = PESO_GPT2_BPE_DIR;
+    candidates.push_back(build_dir);
+#else
+    const std::filesystem::path build_dir = std::filesystem::path("build") / "data" / "gpt2";
+#endif
+    candidates.push_back(std::filesystem::path("build") / "data" / "gpt2");
+    for (const auto& dir : candidates)
+        if (has_bpe_files(dir)) return dir;
+    return build_dir;  // none has them: the error then names the build's own directory
 }
 
 Gpt2Tokenizer Gpt2Tokenizer::load() { return load(default_gpt2_bpe_dir()); }

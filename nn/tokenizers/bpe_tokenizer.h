@@ -28,8 +28,11 @@
 namespace peso::nn {
 
 // Where the GPT-2 BPE files are looked for: $PESO_GPT2_BPE_DIR, else
-// $PESO_DATA_DIR/gpt2, else the directory compiled in as PESO_GPT2_BPE_DIR,
-// else build/data/gpt2 (relative to the working directory).
+// $PESO_DATA_DIR/gpt2, else the first of these that holds encoder.json: an
+// installed peso's share/peso/gpt2 (found from the directory of the program or
+// shared library that holds peso, so an install works from any prefix), the
+// install prefix's share/peso/gpt2, the build's data/gpt2 (where
+// scripts/setup.sh puts them), build/data/gpt2 under the working directory.
 std::filesystem::path default_gpt2_bpe_dir();
 
 class Gpt2Tokenizer final : public Tokenizer {
