@@ -31,6 +31,17 @@ install(TARGETS peso EXPORT pesoTargets COMPONENT peso
 if(TARGET peso_cli)
   install(TARGETS peso_cli COMPONENT peso RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+if(BUILD_SHARED_LIBS)
+  # Installed programs find the installed libpeso.so: the CLI relative to
+  # itself (the install may move), the Python module at the install's libdir.
+  file(RELATIVE_PATH PESO_BIN_TO_LIB ${CMAKE_INSTALL_FULL_BINDIR} ${CMAKE_INSTALL_FULL_LIBDIR})
+  if(TARGET peso_cli)
+    set_target_properties(peso_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${PESO_BIN_TO_LIB}")
+  endif()
+  if(TARGET peso_python)
+    set_target_properties(peso_python PROPERTIES INSTALL_RPATH ${CMAKE_INSTALL_FULL_LIBDIR})
+  endif()
+endif()
 
 # The headers keep their root-relative includes ("tensor/tensor.h"), so the
 # tree goes under include/peso/ whole, and peso::peso puts both include/ and

@@ -21,6 +21,8 @@ PACKAGES=(
   nlohmann-json3-dev
   libcli11-dev
   gnuplot-nox
+  doxygen
+  pkg-config
   libboost-context-dev
   python3-dev
   python3-numpy
