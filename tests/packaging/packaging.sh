@@ -34,11 +34,13 @@ build_consumer() {
     "$CMAKE" --build "$dir" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; fail "building the consumer"; }
 }
 
-# run_consumer PROGRAM EXPECTED_BPE_DIR: the program trains (its own check) and
-# finds the BPE files where the install put them.
+# run_consumer PROGRAM EXPECTED_BPE_DIR [LIBDIR]: the program trains (its own
+# check) and finds the BPE files where the install put them. LIBDIR: where a
+# shared libpeso is (a program installed outside the system's paths needs
+# LD_LIBRARY_PATH or an rpath of its own).
 run_consumer() {
     local out
-    out=$("$1") || { echo "$out"; fail "$1 failed"; }
+    out=$(LD_LIBRARY_PATH="${3:-}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$1") || { echo "$out"; fail "$1 failed"; }
     echo "$out"
     grep -q "^peso [0-9.]* (headers [0-9.]*)$" <<<"$out" || fail "$1 printed no version"
     if [[ -n "$2" ]]; then
@@ -84,11 +86,11 @@ install)
 find_package)
     build_consumer "$W/consumer" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_INSTALL_PREFIX="$PREFIX"
     "$CMAKE" --install "$W/consumer" >/dev/null
-    run_consumer "$PREFIX/bin/peso_consumer" "$PREFIX/share/peso/gpt2"
+    run_consumer "$PREFIX/bin/peso_consumer" "$PREFIX/share/peso/gpt2" "$PREFIX/lib"
     # Moved elsewhere, an install still finds its own files.
     rm -rf "$W/moved"
     cp -a "$PREFIX" "$W/moved"
-    run_consumer "$W/moved/bin/peso_consumer" "$W/moved/share/peso/gpt2"
+    run_consumer "$W/moved/bin/peso_consumer" "$W/moved/share/peso/gpt2" "$W/moved/lib"
     ;;
 pkg_config)
     flags=$(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --cflags --libs peso) || fail "pkg-config peso"
@@ -96,7 +98,7 @@ pkg_config)
     # shellcheck disable=SC2086  # the flags are words
     "$PESO_CXX" -std=c++20 -O1 "$PESO_SRC/examples/consumer/main.cpp" $flags -o "$W/pc_consumer" \
         || fail "building with pkg-config's flags"
-    run_consumer "$W/pc_consumer" ""
+    run_consumer "$W/pc_consumer" "" "$PREFIX/lib"
     ;;
 deb)
     rm -rf "$W/deb" "$W/debroot"
