@@ -24,14 +24,16 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 launcher=()
 [[ -n "${PESO_LAUNCHER:-}" ]] && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER="$PESO_LAUNCHER")
 
-# configure_consumer BUILD_DIR cmake-args...: examples/consumer, configured and built.
+# build_consumer BUILD_DIR cmake-args...: examples/consumer, configured and built.
 build_consumer() {
     local dir=$1; shift
     rm -rf "$dir"
     "$CMAKE" -S "$PESO_SRC/examples/consumer" -B "$dir" -G "$PESO_GENERATOR" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_CXX_COMPILER="$PESO_CXX" "${launcher[@]}" "$@" >"$dir.configure.log" 2>&1 \
         || { cat "$dir.configure.log"; fail "configuring the consumer ($*)"; }
-    "$CMAKE" --build "$dir" >"$dir.build.log" 2>&1 || { tail -50 "$dir.build.log"; fail "building the consumer"; }
+    # Two jobs: the CI machine has two cores (peso itself is compiled here by subdir_build).
+    "$CMAKE" --build "$dir" --parallel "${PESO_JOBS:-2}" >"$dir.build.log" 2>&1 \
+        || { tail -50 "$dir.build.log"; fail "building the consumer"; }
 }
 
 # run_consumer PROGRAM EXPECTED_BPE_DIR [LIBDIR]: the program trains (its own
