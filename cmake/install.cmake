@@ -18,8 +18,8 @@ set(PESO_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/peso)
 set_target_properties(peso PROPERTIES VERSION ${PROJECT_VERSION}
   SOVERSION ${PROJECT_VERSION_MAJOR}.${PROJECT_VERSION_MINOR})
 if(BUILD_SHARED_LIBS)
-  # Export peso's own symbols only (cmake/peso.map): not the C++ library's
-  # template instances or anything linked in.
+  # Export only the symbols that involve namespace peso (cmake/peso.map), not
+  # what is linked in (CUDA's static runtime) or internal helpers.
   target_link_options(peso PRIVATE -Wl,--version-script=${CMAKE_CURRENT_LIST_DIR}/peso.map)
   set_property(TARGET peso APPEND PROPERTY LINK_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/peso.map)
 endif()
