@@ -22,6 +22,8 @@ constexpr std::size_t kLargeGranule = std::size_t{1} << 16;
 // 3.35 GB against 2.79 GB with none cached). Caching none costs their page
 // faults on every use instead: a (256, 50304) softmax ran 4x slower. The
 // budget keeps the most recently returned few.
+// Larger requests fail at once: rounding them up would wrap around.
+constexpr std::size_t kMaxRequest = std::size_t{1} << 56;
 constexpr std::size_t kHugeFrom = std::size_t{32} << 20;
 
 // Blocks above kSmall are mapped and unmapped directly, so that a block the
@@ -56,6 +58,14 @@ std::size_t HostAllocator::round_size(std::size_t nbytes) {
 }
 
 void* HostAllocator::allocate(std::size_t nbytes) {
+    // An empty tensor gets no block: a 64-byte one would let a size computed
+    // wrongly as 0 write into memory that looks valid (as the CUDA allocator).
+    if (nbytes == 0) {
+        std::lock_guard lock(mutex_);
+        ++stats_.requests;
+        return nullptr;
+    }
+    PESO_CHECK(nbytes <= kMaxRequest, ValueError, "allocate: {} bytes on cpu is more than any machine has", nbytes);
     const std::size_t size = round_size(nbytes);
     {
         std::lock_guard lock(mutex_);
@@ -89,7 +99,7 @@ void* HostAllocator::allocate(std::size_t nbytes) {
 }
 
 void HostAllocator::deallocate(void* p, std::size_t nbytes) {
-    if (p == nullptr) return;
+    if (p == nullptr) return;  // a 0-byte request's
     const std::size_t size = round_size(nbytes);
     {
         std::lock_guard lock(mutex_);

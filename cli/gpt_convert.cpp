@@ -75,7 +75,7 @@ int run_export(const ExportArgs& a) {
         PESO_CHECK(fs::exists(dir / f), IOError, "{} is not a peso GPT checkpoint: {} is missing", dir.string(), f);
     PESO_CHECK(!fs::is_directory(out), IOError, "--out {} is a directory; give a file name", out.string());
     // Neither format holds the tokenizer: only config and weights are read.
-    const auto config = models::GptConfig::from_json(read_text_file(dir / "config.json"));
+    const auto config = read_config_file(dir / "config.json");
     const std::string weights = (dir / "model.safetensors").string();
     const nn::NamedTensors state = nn::load_safetensors(weights).tensors;
     models::validate_gpt_state(config, state, weights);

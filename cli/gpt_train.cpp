@@ -11,6 +11,9 @@
 
 #include "cli/commands.h"
 #include "cli/gpt_files.h"
+#include "cli/out_dir_guard.h"
+#include "core/checked_size.h"
+#include "core/run_program.h"
 #include "distributed/init.h"
 #include "nn/distributed_data_parallel.h"
 #include "nn/clip_grad.h"
@@ -37,7 +40,7 @@ struct TrainArgs {
     double max_time = 0;  // seconds; 0 = no limit
     double dist_timeout = 0;  // seconds a rank waits for the others; 0 = $PESO_DIST_TIMEOUT or 45
     std::uint64_t seed = 1337;
-    bool resume = false, quiet = false, checkpoint_activations = false, zero = false;
+    bool resume = false, force = false, quiet = false, checkpoint_activations = false, zero = false;
 };
 
 std::atomic<bool> g_interrupted{false};
@@ -50,7 +53,7 @@ std::string fmt_duration(double s) {
 }
 
 std::unique_ptr<nn::Tokenizer> make_tokenizer(const TrainArgs& a, const std::string& text, const fs::path& out) {
-    if (a.resume && fs::exists(out / "tokenizer.json")) return nn::tokenizer_from_json(read_text_file(out / "tokenizer.json"));
+    if (a.resume && fs::exists(out / "tokenizer.json")) return read_tokenizer_file(out / "tokenizer.json");
     if (a.tokenizer == "char") return std::make_unique<nn::CharTokenizer>(nn::CharTokenizer::from_text(text));
     return std::make_unique<nn::Gpt2Tokenizer>(nn::Gpt2Tokenizer::load());
 }
@@ -113,13 +116,17 @@ Tensor my_rows(const Tensor& global, std::int64_t micro, std::int64_t k, const d
     return native::narrow(global, 0, k * micro + comm.rank() * per_rank, per_rank);
 }
 
+// gnuplot without a shell: its script on standard input, the paths quoted for
+// gnuplot alone (a --out with spaces, quotes or "$(...)" is only a name).
 void plot_losses(const fs::path& out) {
-    const std::string cmd = fmt::format(
-        "gnuplot -e \"set terminal png size 800,500; set output '{}'; set datafile separator ','; set key autotitle "
-        "columnhead; set xlabel 'step'; set ylabel 'loss'; set title 'peso gpt train'; plot '{}' using 1:2 with "
-        "lines lw 2, '' using 1:3 with lines lw 2\" 2>/dev/null",
-        (out / "loss.png").string(), (out / "metrics.csv").string());
-    if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "(gnuplot not available: no loss.png)\n");
+    const std::string script = fmt::format(
+        "set terminal png size 800,500\nset output {}\nset datafile separator ','\nset key autotitle columnhead\n"
+        "set xlabel 'step'\nset ylabel 'loss'\nset title 'peso gpt train'\n"
+        "plot {} using 1:2 with lines lw 2, '' using 1:3 with lines lw 2\n",
+        gnuplot_quote((out / "loss.png").string()), gnuplot_quote((out / "metrics.csv").string()));
+    const ProgramResult r = run_program({"gnuplot"}, script);
+    if (!r.started) std::fprintf(stderr, "(gnuplot not available: no loss.png)\n");
+    else if (r.exit_status != 0) std::fprintf(stderr, "(gnuplot failed: no loss.png)\n");
 }
 
 int run_train(const TrainArgs& a) {
@@ -140,20 +147,34 @@ int run_train(const TrainArgs& a) {
                world);
     PESO_CHECK(!a.zero || a.optimizer == "adamw", ValueError,
                "--zero shards AdamW's state; it needs --optimizer adamw");
+    PESO_CHECK(a.threads >= 0 && a.threads <= 4096, ValueError, "--threads must be in [0, 4096], got {}", a.threads);
+    PESO_CHECK(a.block_size > 0, ValueError, "--block-size must be positive, got {}", a.block_size);
+    // Tokens per optimizer step: the batches are allocated from this product.
+    checked_product({a.batch, a.grad_accum, a.block_size, std::int64_t{sizeof(std::int64_t)}},
+                    "--batch x --grad-accum x --block-size (bytes of a batch)");
     const fs::path out(a.out);
+    const fs::path state_path = out / "train_state.safetensors";
+    // Everything that can be checked is checked before --out is touched.
+    check_train_out_dir(out, {.resume = a.resume, .force = a.force});
+    PESO_CHECK(!a.resume || fs::exists(state_path), IOError, "--resume: no {} to resume from", state_path.string());
     const std::string text = read_text_file(a.data);
-    fs::create_directories(out);
+    // Until the first checkpoint, a failure removes what this run created in --out (rank 0 writes it).
+    std::optional<OutDirGuard> out_guard;
+    if (lead) {
+        out_guard.emplace(out);
+        out_guard->create();
+    }
     const auto tok = make_tokenizer(a, text, out);
     // Every rank tokenizes at once (no rank waits for another's, which could outlast --dist-timeout).
     const auto ids = tokenize(*tok, text, a, out, lead);
     auto [train_ids, val_ids] = nn::data::split_tokens(ids, 0.9);
 
-    const fs::path state_path = out / "train_state.safetensors";
-    const bool resuming = a.resume && fs::exists(state_path);
-    PESO_CHECK(!a.resume || resuming, IOError, "--resume: no {} to resume from", state_path.string());
-    models::GptConfig config = resuming ? models::GptConfig::from_json(read_text_file(out / "config.json"))
+    const bool resuming = a.resume;
+    models::GptConfig config = resuming ? read_config_file(out / "config.json")
                                         : make_config(a, tok->vocab_size());
     config.checkpoint_activations = a.checkpoint_activations;
+    checked_product({a.batch, a.grad_accum, config.block_size, std::int64_t{sizeof(std::int64_t)}},
+                    "--batch x --grad-accum x the checkpoint's block_size (bytes of a batch)");
     PESO_CHECK(static_cast<std::int64_t>(val_ids.size()) > config.block_size, ValueError,
                "{}: {} tokens are too few for block size {} (the validation split needs more than a block)", a.data,
                ids.size(), config.block_size);
@@ -216,8 +237,10 @@ int run_train(const TrainArgs& a) {
     auto save_all = [&](std::int64_t at) {
         if (zero) zero->consolidate(0);
         if (lead) {
-            nn::save_checkpoint(state_path.string(), model, opt.get(), &sched, at, std::to_string(batches.position()));
+            // Each file is replaced atomically; train_state.safetensors, which --resume reads, comes last, so
+            // that once it exists the files it needs (config.json, tokenizer.json) do too.
             save_gpt_dir(out, model, *tok);
+            nn::save_checkpoint(state_path.string(), model, opt.get(), &sched, at, std::to_string(batches.position()));
         }
         if (zero) zero->shard();
     };
@@ -232,6 +255,7 @@ int run_train(const TrainArgs& a) {
         return vl;
     };
 
+    if (out_guard) out_guard->keep();  // set up: from here on --out holds this run's results
     std::signal(SIGINT, on_sigint);
     // Under mpirun, Ctrl-C reaches the ranks as SIGTERM (and `kill -USR1` on mpirun as SIGUSR1): the same stop.
     distributed::set_stop_flag(&g_interrupted);
@@ -359,6 +383,7 @@ Runner add_gpt_train(CLI::App& gpt) {
     cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds; 0: no limit")
         ->capture_default_str();
     cmd->add_flag("--resume", a->resume, "continue the run saved in --out");
+    cmd->add_flag("--force", a->force, "replace the checkpoint that --out holds with a new run");
     cmd->add_flag("--quiet", a->quiet, "no progress line");
     cmd->add_option("--stop-at", a->stop_at,
                     "stop (evaluating and saving) after this step, as --max-time does; --resume continues the run")

@@ -30,7 +30,7 @@ Dims infer_shape(const Dims& shape, std::int64_t numel, const char* op, const Di
             infer = i;
         } else {
             PESO_CHECK(out[i] >= 0, ShapeError, "{}: invalid size {} in shape {}", op, out[i], shape);
-            known *= out[i];
+            known = checked_mul(known, out[i], op);
         }
     }
     if (infer >= 0) {
@@ -89,7 +89,7 @@ Tensor as_strided(const Tensor& t, const Dims& sizes, const Dims& strides, std::
         PESO_CHECK(sizes[i] >= 0 && strides[i] >= 0, ShapeError, "as_strided: negative size or stride in {} / {}",
                    sizes, strides);
         if (sizes[i] == 0) last = -1;  // an empty view reaches no element, wherever it starts
-        if (last >= off) last += (sizes[i] - 1) * strides[i];
+        if (last >= off) last = checked_add(last, checked_mul(sizes[i] - 1, strides[i], "as_strided"), "as_strided");
     }
     const auto capacity = static_cast<std::int64_t>(t.impl().storage->nbytes() / t.element_size());
     PESO_CHECK(off >= 0 && last < capacity, IndexError,
@@ -195,6 +195,7 @@ Tensor expand(const Tensor& t, const Dims& shape) {
         sizes[i] = want;
         strides[i] = have == want ? t.stride(i - lead) : 0;
     }
+    checked_numel(sizes, "expand");  // a view whose element count overflows would break every loop over it
     return make_view(t, sizes, strides, t.storage_offset());
 }
 
