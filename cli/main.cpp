@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <map>
 
-#include "cli/commands.h"
+#include "cli/app.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -18,12 +18,8 @@ int main(int argc, char** argv) {
         setenv("OMP_WAIT_POLICY", "active", 1);
         execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
     }
-    CLI::App app{"peso: a small, fast autodiff engine and GPT trainer", "peso"};
-    app.require_subcommand(1);
-    CLI::App* gpt = app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
-    gpt->require_subcommand(1);
-    std::vector<peso::cli::Runner> runners = {peso::cli::add_gpt_train(*gpt), peso::cli::add_gpt_sample(*gpt),
-                                              peso::cli::add_gpt_eval(*gpt), peso::cli::add_gpt_convert(*gpt)};
+    const auto peso_app = peso::cli::make_peso_app();
+    CLI::App& app = peso_app->app;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -35,7 +31,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        for (auto& run : runners)
+        for (auto& run : peso_app->runners)
             if (run) {
                 const int rc = run();
                 if (rc >= 0) return rc;

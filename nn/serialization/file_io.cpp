@@ -30,11 +30,23 @@ fs::path parent_dir(const std::string& path) {
 // Pages copied out of a mapping are given back in chunks of this size.
 constexpr std::size_t kChunk = std::size_t{8} << 20;
 
+std::string temporary_prefix(const std::string& path) { return "." + fs::path(path).filename().string() + ".tmp."; }
+
+// Temporary files of the same target that a killed writer left behind: once
+// a newer version is in place they hold nothing anyone needs.
+void remove_stale_temporaries(const std::string& path) {
+    const std::string prefix = temporary_prefix(path);
+    std::error_code ec;
+    std::vector<fs::path> stale;
+    for (const auto& e : fs::directory_iterator(parent_dir(path), ec))
+        if (e.path().filename().string().starts_with(prefix)) stale.push_back(e.path());
+    for (const fs::path& p : stale) fs::remove(p, ec);
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-    const fs::path target(path_);
-    std::string pattern = (parent_dir(path_) / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
+    std::string pattern = (parent_dir(path_) / (temporary_prefix(path_) + "XXXXXX")).string();
     fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd_ < 0) throw IOError(sys_error("cannot write", path_));
     tmp_ = pattern;
@@ -63,6 +75,7 @@ void AtomicFile::commit() {
     if (::fsync(fd) != 0 || ::close(fd) != 0) throw IOError(sys_error("cannot flush", path_));
     if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw IOError(sys_error("cannot rename the temporary file to", path_));
     tmp_.clear();
+    remove_stale_temporaries(path_);
     // Make the rename itself durable.
     const int dfd = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {

@@ -4,7 +4,8 @@
 //    the destination's directory, then fsync'ed, renamed over the target and
 //    the directory fsync'ed: a crash at any moment leaves the previous file or
 //    the new one, never a part; a failure (or a destructor without commit)
-//    removes the temporary.
+//    removes the temporary. A commit also removes the temporaries of the same
+//    target that a killed writer left behind.
 //  - MappedFile: a file mapped read-only (no copy in a buffer); release()
 //    drops pages already used from this process's memory.
 #include <cstddef>

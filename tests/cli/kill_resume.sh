@@ -46,6 +46,9 @@ if [ -e ck/train_state.safetensors ]; then
     [ -n "$step" ] || fail "the final --resume did not resume"
     grep -q "stopping at step" final.err || fail "the final --resume did not train to its end"
 fi
+# A kill during a save leaves a temporary file; the next save of that file removes it.
+left=$(find ck -name '.*.safetensors.tmp.*' | wc -l)
+[ "$left" = 0 ] || fail "$left temporary files left in ck: $(ls -a ck)"
 echo "$KILLS kills, $resumed resumed runs, last: ${step:-no checkpoint}"
 if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)"

@@ -63,6 +63,25 @@ ok "--force replaces it" -- "$PESO" gpt train --data small.txt "${TINY[@]}" --st
 mkdir imported && cp run/config.json run/tokenizer.json run/model.safetensors imported/
 bad "train over an imported model" "holds a checkpoint (model.safetensors)" -- "$PESO" gpt train --data small.txt "${TINY[@]}" --steps 4 --out imported
 
+# Crafted checkpoint files: one line naming the file, before a model is built.
+mkdir crafted && cp run/tokenizer.json run/model.safetensors crafted/
+echo '{"n_layer": 1, "n_head": 1, "n_embd": 4294967296, "block_size": 16, "vocab_size": 4294967296}' >crafted/config.json
+bad "config whose size overflows" "crafted/config.json: .*parameter count" -- "$PESO" gpt sample --ckpt crafted --prompt a --tokens 2
+echo '{"n_layer": 1, "n_head": 2, "n_embd": 16, "block_size": 16' >crafted/config.json
+bad "truncated config" "crafted/config.json" -- "$PESO" gpt sample --ckpt crafted --prompt a --tokens 2
+cp run/config.json crafted/
+echo '{"type": "char", "version": 1, "chars": 5}' >crafted/tokenizer.json
+bad "bad tokenizer.json" "crafted/tokenizer.json: .*chars" -- "$PESO" gpt sample --ckpt crafted --prompt a --tokens 2
+cp run/tokenizer.json crafted/
+head -c 3000 run/model.safetensors >crafted/model.safetensors
+bad "truncated weights" "crafted/model.safetensors" -- "$PESO" gpt sample --ckpt crafted --prompt a --tokens 2
+json='{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}'
+{ printf "\\x$(printf %02x ${#json})\\x00\\x00\\x00\\x00\\x00\\x00\\x00"; printf '%s' "$json"; } >crafted/model.safetensors
+bad "weights whose size overflows" "crafted/model.safetensors: .*64 bits" -- "$PESO" gpt sample --ckpt crafted --prompt a --tokens 2
+cp run/train_state.safetensors run/config.json crafted/
+head -c 5000 run/train_state.safetensors >crafted/train_state.safetensors
+bad "truncated train state" "train_state.safetensors" -- "$PESO" gpt train --data small.txt "${TINY[@]}" --steps 8 --resume --out crafted
+
 # No shell: an --out with spaces, quotes and $(...) is only a name.
 WEIRD="$T/it's a \"run\" \$(touch pwned) \`touch pwned2\`"
 ok "weird --out" -- "$PESO" gpt train --data small.txt "${TINY[@]}" --steps 4 --out "$WEIRD"

@@ -1,0 +1,14 @@
+#include "cli/app.h"
+
+namespace peso::cli {
+
+std::unique_ptr<PesoApp> make_peso_app() {
+    auto p = std::make_unique<PesoApp>();
+    p->app.require_subcommand(1);
+    CLI::App* gpt = p->app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
+    gpt->require_subcommand(1);
+    p->runners = {add_gpt_train(*gpt), add_gpt_sample(*gpt), add_gpt_eval(*gpt), add_gpt_convert(*gpt)};
+    return p;
+}
+
+}  // namespace peso::cli
