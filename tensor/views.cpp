@@ -148,8 +148,8 @@ Tensor slice(const Tensor& t, std::int64_t dim, std::optional<std::int64_t> star
     const std::int64_t s = clampi(start.value_or(0));
     const std::int64_t e = std::max(s, clampi(end.value_or(n)));
     Dims sizes = t.sizes(), strides = t.strides();
-    sizes[d] = (e - s + step - 1) / step;
-    strides[d] = t.stride(d) * step;
+    sizes[d] = e > s ? (e - s - 1) / step + 1 : 0;  // (e - s + step - 1) / step would overflow for a huge step
+    if (sizes[d] > 1) strides[d] = checked_mul(t.stride(d), step, "slice: stride x step");
     return make_view(t, sizes, strides, t.storage_offset() + s * t.stride(d));
 }
 
@@ -158,7 +158,7 @@ Tensor narrow(const Tensor& t, std::int64_t dim, std::int64_t start, std::int64_
     const int d = wrap_dim(dim, t.dim(), "narrow");
     const std::int64_t n = t.size(d);
     if (start < 0) start += n;
-    PESO_CHECK(start >= 0 && length >= 0 && start + length <= n, IndexError,
+    PESO_CHECK(start >= 0 && length >= 0 && length <= n - start, IndexError,
                "narrow: start {} + length {} exceeds size {} of dim {} (shape {})", start, length, n, d, t.sizes());
     Dims sizes = t.sizes();
     sizes[d] = length;

@@ -56,6 +56,12 @@ TEST_CASE("views, reshapes and expands whose sizes overflow are refused") {
     const Tensor base = zeros({16});
     CHECK_THROWS_AS(base.as_strided({3}, {std::int64_t{1} << 62}), ValueError);
     CHECK_THROWS_AS(base.as_strided({kBig, 5}, {8, 1}), Error);
+    // Huge steps and lengths must not wrap into small valid-looking ones.
+    const Tensor m = arange(16).view({4, 4});
+    const Tensor every = m.slice(0, 1, std::nullopt, std::numeric_limits<std::int64_t>::max());
+    CHECK(every.sizes() == Dims{1, 4});
+    CHECK(equal(every, arange(4, 8).view({1, 4})));
+    CHECK_THROWS_AS(m.narrow(0, 2, std::numeric_limits<std::int64_t>::max()), IndexError);
 }
 
 TEST_CASE("a 0-byte request gets no block; an absurd one is refused before rounding") {
