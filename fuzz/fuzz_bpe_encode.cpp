@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/error.h"
 #include "nn/tokenizers/bpe_tokenizer.h"
 #include "nn/tokenizers/utf8.h"
 

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/error.h"
 #include "models/gpt/config.h"
 #include "nn/tokenizers/tokenizer.h"
 

@@ -1,6 +1,7 @@
 // Arbitrary bytes as an llm.c GPT-2 checkpoint (gpt2_124M.bin's format).
 #include <cstdint>
 
+#include "core/error.h"
 #include "fuzz/fuzz_input_file.h"
 #include "models/gpt/formats.h"
 

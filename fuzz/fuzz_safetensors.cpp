@@ -2,6 +2,7 @@
 // file, mapped; either a valid content or peso::Error, nothing else.
 #include <cstdint>
 
+#include "core/error.h"
 #include "fuzz/fuzz_input_file.h"
 #include "nn/serialization/safetensors.h"
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "core/error.h"
 #include "fuzz/fuzz_input_file.h"
 #include "nn/tokenizers/bpe_tokenizer.h"
 

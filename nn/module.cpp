@@ -184,7 +184,8 @@ const Tensor* find_state(const NamedTensors& state, const std::string& name) {
 void Module::check_state_dict(const std::vector<StateSpec>& state, bool strict) const {
     std::set<std::string> used;
     for (const auto& [name, target] : state_dict()) {
-        auto src = std::find_if(state.begin(), state.end(), [&](const StateSpec& s) { return s.name == name; });
+        const std::string& key = name;  // clang 14 cannot capture a structured binding
+        auto src = std::find_if(state.begin(), state.end(), [&](const StateSpec& s) { return s.name == key; });
         if (src == state.end()) {
             PESO_CHECK(!strict, ValueError, "load_state_dict: missing key '{}' (shape {})", name, target.sizes());
             continue;

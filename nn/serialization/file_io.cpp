@@ -72,7 +72,8 @@ void AtomicFile::write(const void* data, std::size_t size) {
 void AtomicFile::commit() {
     const int fd = fd_;
     fd_ = -1;
-    if (::fsync(fd) != 0 || ::close(fd) != 0) throw IOError(sys_error("cannot flush", path_));
+    const bool synced = ::fsync(fd) == 0;
+    if (::close(fd) != 0 || !synced) throw IOError(sys_error("cannot flush", path_));
     if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw IOError(sys_error("cannot rename the temporary file to", path_));
     tmp_.clear();
     remove_stale_temporaries(path_);
