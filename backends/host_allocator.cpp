@@ -15,6 +15,8 @@ namespace {
 constexpr std::size_t kAlignment = 64;
 constexpr std::size_t kSmall = std::size_t{256} << 10;  // below: power-of-two classes
 constexpr std::size_t kLargeGranule = std::size_t{1} << 16;
+// Larger requests fail at once: rounding them up would wrap around.
+constexpr std::size_t kMaxRequest = std::size_t{1} << 56;
 // Blocks from this size up ("huge": a GPT's logits and embedding gradient, at
 // vocabulary x width) have a cache budget of their own. A cache only reuses a
 // block of the same size, and a step's huge temporaries come in several sizes,
@@ -22,8 +24,6 @@ constexpr std::size_t kLargeGranule = std::size_t{1} << 16;
 // 3.35 GB against 2.79 GB with none cached). Caching none costs their page
 // faults on every use instead: a (256, 50304) softmax ran 4x slower. The
 // budget keeps the most recently returned few.
-// Larger requests fail at once: rounding them up would wrap around.
-constexpr std::size_t kMaxRequest = std::size_t{1} << 56;
 constexpr std::size_t kHugeFrom = std::size_t{32} << 20;
 
 // Blocks above kSmall are mapped and unmapped directly, so that a block the
