@@ -11,6 +11,7 @@
 #include "backends/adam_step.h"
 #include "backends/allocator.h"
 #include "backends/primitives.h"
+#include "backends/sgd_step.h"
 #include "backends/tensor_arg.h"
 #include "core/device.h"
 #include "core/scalar.h"
@@ -94,6 +95,16 @@ public:
     // or one fork/join, for all), each rounded in torch.optim's order (see
     // nn/optim/fused_adam.h).
     virtual void adam_step(std::span<const AdamTask> tasks) = 0;
+    // SGD (momentum, dampening, Nesterov, weight decay, maximize) updates of
+    // many parameters in one pass, rounded in torch.optim's order (see
+    // nn/optim/fused_sgd.h).
+    virtual void sgd_step(std::span<const SgdTask> tasks) = 0;
+    // out (inputs.size()) float64 contiguous: out[i] = sum |x_i|^p for finite
+    // p > 0, max |x_i| for infinite p; NaN anywhere in x_i gives NaN. inputs
+    // contiguous float32/float64. Sums are accumulated in double over
+    // fixed-size blocks added in order, so results do not depend on the
+    // number of threads (the gradient norm of clip_grad_norm_).
+    virtual void norm_powers(const TensorArg& out, std::span<const TensorArg> inputs, double p) = 0;
 
     // ---- indexing ----------------------------------------------------------
     // in (outer, n, inner), index (k) int64, out (outer, k, inner); contiguous.

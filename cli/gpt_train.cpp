@@ -1,4 +1,5 @@
-// `peso gpt train`: train a GPT on a text file.
+// `peso gpt train`: train a GPT on a text file, from scratch (--n-layer ...),
+// from another checkpoint's weights (--init-from), or where a run stopped (--resume).
 #include <omp.h>
 
 #include <atomic>
@@ -7,13 +8,17 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
 #include "cli/gpt_files.h"
+#include "cli/loss_plot.h"
 #include "cli/out_dir_guard.h"
+#include "cli/progress.h"
+#include "cli/train_settings.h"
 #include "core/checked_size.h"
-#include "core/run_program.h"
 #include "distributed/init.h"
 #include "nn/distributed_data_parallel.h"
 #include "nn/clip_grad.h"
@@ -30,30 +35,46 @@ namespace peso::cli {
 
 namespace {
 
-struct TrainArgs {
-    std::string data, tokenizer = "char", preset, out = "out-gpt", optimizer = "adamw", batch_order = "random";
-    std::int64_t n_layer = 4, n_head = 4, n_embd = 128, block_size = 64, batch = 12, steps = 2000, warmup = 100;
-    std::int64_t eval_every = 250, eval_batches = 20, threads = 0, grad_accum = 1, stop_at = 0;
-    double lr = 1e-3, min_lr = 1e-4, weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
-    bool bias = true;
-    std::string device = "cpu";
-    double max_time = 0;  // seconds; 0 = no limit
-    double dist_timeout = 0;  // seconds a rank waits for the others; 0 = $PESO_DIST_TIMEOUT or 45
-    std::uint64_t seed = 1337;
-    bool resume = false, force = false, quiet = false, checkpoint_activations = false, zero = false;
-};
-
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_sigint(int) { g_interrupted = true; }
 
-std::string fmt_duration(double s) {
-    if (s < 0 || !std::isfinite(s)) return "?";
-    const auto t = static_cast<long>(s);
-    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, (t % 3600) / 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
+// The flags that give the model's shape, which --init-from takes from its checkpoint.
+constexpr const char* kShapeFlags[] = {"--preset", "--n-layer", "--n-head", "--n-embd", "--tokenizer", "--bias"};
+
+// Checks between flags, in the flags' words, before any file is read (each flag's own range is
+// checked while parsing).
+void check_flags(const TrainArgs& a) {
+    PESO_CHECK(!a.data.empty(), ValueError, "--data is required: the training text (UTF-8)");
+    if (a.init_from.empty()) {
+        PESO_CHECK(!a.preset.empty() || a.n_embd % a.n_head == 0, ValueError, "--n-head {} must divide --n-embd {}",
+                   a.n_head, a.n_embd);
+    } else {
+        for (const char* f : kShapeFlags)
+            PESO_CHECK(!a.was_given(f), ValueError,
+                       "{} cannot be used with --init-from: the model (and its tokenizer) come from {}", f,
+                       a.init_from);
+    }
+    PESO_CHECK(a.warmup_steps() < a.steps, ValueError,
+               "--warmup {} must be less than --steps {} (the warm-up is part of the run)", a.warmup_steps(), a.steps);
+    PESO_CHECK(a.final_lr() <= a.lr, ValueError, "--min-lr {} must not exceed --lr {}", a.final_lr(), a.lr);
+    PESO_CHECK(!a.zero || a.optimizer == "adamw", ValueError,
+               "--zero shards AdamW's state; it needs --optimizer adamw");
+    PESO_CHECK(a.threads <= 4096, ValueError, "--threads must be at most 4096, got {}", a.threads);
+    // Tokens per optimizer step: the batches are allocated from this product.
+    checked_product({a.batch, a.grad_accum, a.block_size, std::int64_t{sizeof(std::int64_t)}},
+                    "--batch x --grad-accum x --block-size (bytes of a batch)");
 }
 
-std::unique_ptr<nn::Tokenizer> make_tokenizer(const TrainArgs& a, const std::string& text, const fs::path& out) {
-    if (a.resume && fs::exists(out / "tokenizer.json")) return read_tokenizer_file(out / "tokenizer.json");
+// Creates --out, with an error in the user's terms rather than std::filesystem's.
+void make_out_dir(const fs::path& out) {
+    std::error_code ec;
+    PESO_CHECK(!fs::exists(out) || fs::is_directory(out), IOError, "--out {} exists and is not a directory",
+               out.string());
+    fs::create_directories(out, ec);
+    PESO_CHECK(!ec, IOError, "--out {}: cannot create the directory ({})", out.string(), ec.message());
+}
+
+std::unique_ptr<nn::Tokenizer> make_tokenizer(const TrainArgs& a, const std::string& text) {
     if (a.tokenizer == "char") return std::make_unique<nn::CharTokenizer>(nn::CharTokenizer::from_text(text));
     return std::make_unique<nn::Gpt2Tokenizer>(nn::Gpt2Tokenizer::load());
 }
@@ -90,6 +111,55 @@ models::GptConfig make_config(const TrainArgs& a, std::int64_t vocab) {
     return c;
 }
 
+// --init-from: the checkpoint's configuration with, as nanoGPT's crop_block_size,
+// a smaller block if --block-size asks for one, and this run's dropout.
+models::GptConfig init_config(const TrainArgs& a, const models::GptConfig& from) {
+    models::GptConfig c = from;
+    if (a.was_given("--block-size")) {
+        PESO_CHECK(a.block_size <= from.block_size, ValueError,
+                   "--block-size {} is larger than the --init-from model's block size {} (it can only shrink)",
+                   a.block_size, from.block_size);
+        c.block_size = a.block_size;
+    }
+    c.dropout = a.dropout;
+    c.validate();
+    return c;
+}
+
+// The weights of `from` with the position embeddings cropped to `block_size` rows.
+nn::NamedTensors cropped_state(const models::Gpt& from, std::int64_t block_size) {
+    nn::NamedTensors state = from.state_dict();
+    for (auto& [name, t] : state)
+        if (name == "transformer.wpe.weight" && t.size(0) > block_size) t = t.narrow(0, 0, block_size).contiguous();
+    return state;
+}
+
+// What train_state.safetensors keeps besides the tensors: where the batch stream
+// is, and the run's settings (for --resume).
+std::string train_state_json(std::uint64_t batch_position, const TrainArgs& a) {
+    nlohmann::ordered_json j;
+    j["batch_position"] = batch_position;
+    j["settings"] = nlohmann::ordered_json::parse(run_settings_json(a));
+    return j.dump();
+}
+
+struct SavedRun {
+    std::uint64_t batch_position = 0;
+    std::string settings;  // empty for checkpoints written before the settings were kept
+};
+
+SavedRun parse_train_state_json(const std::string& extra) {
+    const auto j = nlohmann::json::parse(extra, nullptr, false);
+    SavedRun r;
+    if (j.is_object()) {
+        r.batch_position = j.value("batch_position", std::uint64_t{0});
+        if (j.contains("settings")) r.settings = j.at("settings").dump();
+    } else {
+        r.batch_position = std::stoull(extra);  // older checkpoints: the position alone
+    }
+    return r;
+}
+
 // Mean loss over `n` batches of a fixed-seed stream: rewound each time, so
 // every evaluation sees the same batches. Rank r evaluates batches r, r + N, ...
 float estimate_loss(models::Gpt& model, nn::data::TokenBatches& batches, std::int64_t n, Device device,
@@ -116,99 +186,124 @@ Tensor my_rows(const Tensor& global, std::int64_t micro, std::int64_t k, const d
     return native::narrow(global, 0, k * micro + comm.rank() * per_rank, per_rank);
 }
 
-// gnuplot without a shell: its script on standard input, the paths quoted for
-// gnuplot alone (a --out with spaces, quotes or "$(...)" is only a name).
-void plot_losses(const fs::path& out) {
-    const std::string script = fmt::format(
-        "set terminal png size 800,500\nset output {}\nset datafile separator ','\nset key autotitle columnhead\n"
-        "set xlabel 'step'\nset ylabel 'loss'\nset title 'peso gpt train'\n"
-        "plot {} using 1:2 with lines lw 2, '' using 1:3 with lines lw 2\n",
-        gnuplot_quote((out / "loss.png").string()), gnuplot_quote((out / "metrics.csv").string()));
-    const ProgramResult r = run_program({"gnuplot"}, script);
-    if (!r.started) std::fprintf(stderr, "(gnuplot not available: no loss.png)\n");
-    else if (r.exit_status != 0) std::fprintf(stderr, "(gnuplot failed: no loss.png)\n");
-}
-
-int run_train(const TrainArgs& a) {
-    if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
-    // Under mpirun: one rank per process. Only rank 0 prints, and writes files.
-    const auto comm = distributed::init_process_group(a.dist_timeout);
-    const int world = comm->world_size();
-    const bool lead = comm->rank() == 0;
-    PESO_CHECK(a.tokenizer == "char" || a.tokenizer == "gpt2", ValueError, "--tokenizer must be char or gpt2, got '{}'",
-               a.tokenizer);
-    PESO_CHECK(a.optimizer == "adamw" || a.optimizer == "sgd", ValueError, "--optimizer must be adamw or sgd, got '{}'",
-               a.optimizer);
-    PESO_CHECK(a.batch_order == "random" || a.batch_order == "sequential", ValueError,
-               "--batch-order must be random or sequential, got '{}'", a.batch_order);
-    PESO_CHECK(a.steps > 0 && a.batch > 0 && a.eval_batches > 0 && a.grad_accum > 0, ValueError,
-               "--steps, --batch, --eval-batches and --grad-accum must be positive");
-    PESO_CHECK(a.batch % world == 0, ValueError, "--batch {} must be a multiple of the number of ranks ({})", a.batch,
-               world);
-    PESO_CHECK(!a.zero || a.optimizer == "adamw", ValueError,
-               "--zero shards AdamW's state; it needs --optimizer adamw");
-    PESO_CHECK(a.threads >= 0 && a.threads <= 4096, ValueError, "--threads must be in [0, 4096], got {}", a.threads);
-    PESO_CHECK(a.block_size > 0, ValueError, "--block-size must be positive, got {}", a.block_size);
-    // Tokens per optimizer step: the batches are allocated from this product.
-    checked_product({a.batch, a.grad_accum, a.block_size, std::int64_t{sizeof(std::int64_t)}},
-                    "--batch x --grad-accum x --block-size (bytes of a batch)");
-    const fs::path out(a.out);
-    const fs::path state_path = out / "train_state.safetensors";
-    // Everything that can be checked is checked before --out is touched.
-    check_train_out_dir(out, {.resume = a.resume, .force = a.force});
-    PESO_CHECK(!a.resume || fs::exists(state_path), IOError, "--resume: no {} to resume from", state_path.string());
-    const std::string text = read_text_file(a.data);
-    // Until the first checkpoint, a failure removes what this run created in --out (rank 0 writes it).
-    std::optional<OutDirGuard> out_guard;
-    if (lead) {
-        out_guard.emplace(out);
-        out_guard->create();
-    }
-    const auto tok = make_tokenizer(a, text, out);
-    // Every rank tokenizes at once (no rank waits for another's, which could outlast --dist-timeout).
-    const auto ids = tokenize(*tok, text, a, out, lead);
-    auto [train_ids, val_ids] = nn::data::split_tokens(ids, 0.9);
-
-    const bool resuming = a.resume;
-    models::GptConfig config = resuming ? read_config_file(out / "config.json")
-                                        : make_config(a, tok->vocab_size());
-    config.checkpoint_activations = a.checkpoint_activations;
-    checked_product({a.batch, a.grad_accum, config.block_size, std::int64_t{sizeof(std::int64_t)}},
-                    "--batch x --grad-accum x the checkpoint's block_size (bytes of a batch)");
-    PESO_CHECK(static_cast<std::int64_t>(val_ids.size()) > config.block_size, ValueError,
-               "{}: {} tokens are too few for block size {} (the validation split needs more than a block)", a.data,
-               ids.size(), config.block_size);
-    // Under mpirun, plain "cuda" means one GPU per rank: the rank's index on its machine.
-    const Device device =
-        world > 1 && a.device == "cuda" ? Device::cuda(distributed::local_rank()) : Device::parse(a.device);
-    manual_seed(a.seed);
-    models::Gpt model(config);
-    // Initialized on the CPU (the same weights for a seed on any device), then moved.
-    if (!device.is_cpu()) model.to(device);
-    std::unique_ptr<nn::optim::Optimizer> opt;
+std::unique_ptr<nn::optim::Optimizer> make_optimizer(const TrainArgs& a, const models::Gpt& model) {
     if (a.optimizer == "adamw") {
         nn::optim::AdamWOptions o;
         o.lr = a.lr;
         o.beta1 = a.beta1;
         o.beta2 = a.beta2;
-        opt = std::make_unique<nn::optim::AdamW>(model.optimizer_groups(a.weight_decay), o);
-    } else {
-        nn::optim::SGDOptions o;
-        o.lr = a.lr;
-        o.momentum = 0.9;
-        opt = std::make_unique<nn::optim::SGD>(model.optimizer_groups(a.weight_decay), o);
+        return std::make_unique<nn::optim::AdamW>(model.optimizer_groups(a.weight_decay), o);
     }
-    nn::optim::WarmupCosineLR sched(*opt, a.warmup, a.steps, a.min_lr);
+    nn::optim::SGDOptions o;
+    o.lr = a.lr;
+    o.momentum = 0.9;
+    return std::make_unique<nn::optim::SGD>(model.optimizer_groups(a.weight_decay), o);
+}
+
+// The model to train and its tokenizer: a new one, one started from --init-from's
+// weights, or (resuming) the run's own, whose weights load_checkpoint fills in next.
+struct Start {
+    std::unique_ptr<models::Gpt> model;
+    std::unique_ptr<nn::Tokenizer> tokenizer;
+};
+
+Start make_start(const TrainArgs& a, const std::string& text, const fs::path& out, bool resuming) {
+    Start s;
+    if (resuming) {
+        s.tokenizer = read_tokenizer_file(out / "tokenizer.json");
+        s.model = std::make_unique<models::Gpt>(read_config_file(out / "config.json"), nullptr, /*init=*/false);
+    } else if (!a.init_from.empty()) {
+        LoadedGpt from = load_gpt_dir(a.init_from);
+        const auto config = init_config(a, from.model->config());
+        s.model = std::make_unique<models::Gpt>(config, nullptr, /*init=*/false);
+        s.model->load_state_dict(cropped_state(*from.model, config.block_size));
+        s.tokenizer = std::move(from.tokenizer);
+    } else {
+        s.tokenizer = make_tokenizer(a, text);
+        s.model = std::make_unique<models::Gpt>(make_config(a, s.tokenizer->vocab_size()));
+    }
+    s.model->set_checkpoint_activations(a.checkpoint_activations);
+    return s;
+}
+
+// loss.png from the logs so far (the step log flushed first).
+void plot_losses(const fs::path& out, const LossPlotOptions& o, std::ofstream& step_log) {
+    step_log.flush();
+    plot_losses(out, o);
+}
+
+int run_train(TrainArgs a) {
+    if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
+    const fs::path out(a.out);
+    const fs::path state_path = out / "train_state.safetensors";
+    // --resume continues the run with its own settings: read them before anything else.
+    SavedRun saved;
+    if (a.resume) {
+        PESO_CHECK(fs::exists(state_path), IOError, "--resume: no {} to resume from", state_path.string());
+        saved = parse_train_state_json(nn::read_checkpoint_info(state_path.string()).extra_json);
+        if (!saved.settings.empty()) restore_run_settings(a, saved.settings);
+    }
+    check_flags(a);
+    // Under mpirun: one rank per process. Only rank 0 prints, and writes files.
+    const auto comm = distributed::init_process_group(a.dist_timeout);
+    const int world = comm->world_size();
+    const bool lead = comm->rank() == 0;
+    PESO_CHECK(a.batch % world == 0, ValueError, "--batch {} must be a multiple of the number of ranks ({})", a.batch,
+               world);
+    // Under mpirun, plain "cuda" means one GPU per rank: the rank's index on its machine.
+    const Device device =
+        world > 1 && a.device == "cuda" ? Device::cuda(distributed::local_rank()) : Device::parse(a.device);
+    Progress progress(lead, a.quiet, a.log_interval(), Progress::stderr_is_terminal());
+    if (a.resume) {
+        const std::int64_t done = nn::read_checkpoint_info(state_path.string()).step;
+        if (done >= a.steps) {
+            progress.result(fmt::format("nothing to do: the run in {} has finished ({} of {} steps); raise --steps "
+                                            "to train it further",
+                                            out.string(), done, a.steps));
+            return 0;
+        }
+    }
+    const std::string text = [&] {
+        try {
+            return read_text_file(a.data);
+        } catch (const IOError& e) {
+            throw IOError(fmt::format("--data: {}", e.what()));
+        }
+    }();
+    // Everything that can be checked is checked before --out is touched; until the first checkpoint, a
+    // failure removes what this run created there (rank 0 writes it).
+    check_train_out_dir(out, {.resume = a.resume, .init_from = !a.init_from.empty(), .force = a.force});
+    std::optional<OutDirGuard> out_guard;
+    if (lead) out_guard.emplace(out);
+    make_out_dir(out);
+    manual_seed(a.seed);
+    Start start = make_start(a, text, out, a.resume);
+    models::Gpt& model = *start.model;
+    const nn::Tokenizer& tok = *start.tokenizer;
+    const models::GptConfig& config = model.config();
+    // Every rank tokenizes at once (no rank waits for another's, which could outlast --dist-timeout).
+    const auto ids = tokenize(tok, text, a, out, lead);
+    auto [train_ids, val_ids] = nn::data::split_tokens(ids, 0.9);
+    checked_product({a.batch, a.grad_accum, config.block_size, std::int64_t{sizeof(std::int64_t)}},
+                    "--batch x --grad-accum x the model's block_size (bytes of a batch)");
+    PESO_CHECK(static_cast<std::int64_t>(val_ids.size()) > config.block_size, ValueError,
+               "--data {}: {} tokens are too few for block size {} (the validation split needs more than a block)",
+               a.data, ids.size(), config.block_size);
+    // Initialized on the CPU (the same weights for a seed on any device), then moved.
+    if (!device.is_cpu()) model.to(device);
+    std::unique_ptr<nn::optim::Optimizer> opt = make_optimizer(a, model);
+    nn::optim::WarmupCosineLR sched(*opt, a.warmup_steps(), a.steps, a.final_lr());
     const auto order = a.batch_order == "random" ? nn::data::BatchOrder::random : nn::data::BatchOrder::sequential;
     // Every rank draws the same global batch (grad_accum micro-batches of --batch rows) and takes its slices.
     nn::data::TokenBatches batches(train_ids, a.batch * a.grad_accum, config.block_size, order, a.seed);
     std::int64_t step = 0;
-    if (resuming) {
+    if (a.resume) {
         // Every rank reads the full state (saved whole, whatever the number of ranks that wrote it).
-        const auto info = nn::load_checkpoint(state_path.string(), model, opt.get(), &sched);
-        step = info.step;
-        batches.set_position(std::stoull(info.extra_json));
-        if (lead) std::fprintf(stderr, "resuming from step %lld\n", static_cast<long long>(step));
+        step = nn::load_checkpoint(state_path.string(), model, opt.get(), &sched).step;
+        PESO_CHECK(a.stop_at == 0 || a.stop_at > step, ValueError,
+                   "--stop-at {} is not after step {}, where the run resumes", a.stop_at, step);
+        batches.set_position(saved.batch_position);
+        progress.note(fmt::format("resuming from step {}", step));
     } else if (lead) {
         write_text_file(out / "metrics.csv", "step,train_loss,val_loss\n");
         write_text_file(out / "train_log.csv", "step,loss,lr\n");
@@ -220,27 +315,27 @@ int run_train(const TrainArgs& a) {
     if (world > 1) ddp = std::make_unique<nn::DistributedDataParallel>(model, tensor_comm);
     std::unique_ptr<nn::optim::ZeroRedundancyOptimizer> zero;
     if (a.zero) zero = std::make_unique<nn::optim::ZeroRedundancyOptimizer>(*opt, tensor_comm);
-    if (lead && world > 1)
-        std::fprintf(stderr, "data parallel: %d ranks (%s), %lld rows each per micro-batch, %lld buckets%s\n", world,
-                     tensor_comm->backend_name().c_str(), static_cast<long long>(a.batch / world),
-                     static_cast<long long>(ddp->num_buckets()), zero ? ", ZeRO-1 optimizer sharding" : "");
-    if (lead)
-        std::fprintf(stderr,
-                     "GPT: %lld layers, %lld heads, %lld dims, block %lld, vocab %lld: %.2fM parameters; "
-                     "%zu train / %zu val tokens\n",
-                     static_cast<long long>(config.n_layer), static_cast<long long>(config.n_head),
-                     static_cast<long long>(config.n_embd), static_cast<long long>(config.block_size),
-                     static_cast<long long>(config.vocab_size), static_cast<double>(model.num_parameters()) / 1e6,
-                     train_ids.size(), val_ids.size());
+    if (world > 1)
+        progress.note(fmt::format("data parallel: {} ranks ({}), {} rows each per micro-batch, {} buckets{}", world,
+                                  tensor_comm->backend_name(), a.batch / world, ddp->num_buckets(),
+                                  zero ? ", ZeRO-1 optimizer sharding" : ""));
+    progress.note(fmt::format("GPT: {} layers, {} heads, {} dims, block {}, vocab {}: {:.2f}M parameters{}; "
+                              "{} train / {} val tokens",
+                              config.n_layer, config.n_head, config.n_embd, config.block_size, config.vocab_size,
+                              static_cast<double>(model.num_parameters()) / 1e6,
+                              a.init_from.empty() ? "" : ", from " + a.init_from, train_ids.size(), val_ids.size()));
 
+    std::ofstream step_log;
+    if (lead) step_log.open(out / "train_log.csv", std::ios::app);
     // Collective under --zero: rank 0 gathers the full optimizer state, writes, and drops it again.
     auto save_all = [&](std::int64_t at) {
         if (zero) zero->consolidate(0);
         if (lead) {
             // Each file is replaced atomically; train_state.safetensors, which --resume reads, comes last, so
             // that once it exists the files it needs (config.json, tokenizer.json) do too.
-            save_gpt_dir(out, model, *tok);
-            nn::save_checkpoint(state_path.string(), model, opt.get(), &sched, at, std::to_string(batches.position()));
+            save_gpt_dir(out, model, tok);
+            nn::save_checkpoint(state_path.string(), model, opt.get(), &sched, at,
+                                train_state_json(batches.position(), a));
         }
         if (zero) zero->shard();
     };
@@ -249,10 +344,14 @@ int run_train(const TrainArgs& a) {
     auto evaluate = [&](std::int64_t at) {
         const float tl = estimate_loss(model, train_eval, a.eval_batches, device, *comm);
         const float vl = estimate_loss(model, val_eval, a.eval_batches, device, *comm);
-        if (!lead) return vl;
-        std::fprintf(stderr, "\rstep %lld: train loss %.4f, val loss %.4f%30s\n", static_cast<long long>(at), tl, vl, "");
-        std::ofstream(out / "metrics.csv", std::ios::app) << at << ',' << tl << ',' << vl << '\n';
+        progress.result(fmt::format("step {}: train loss {:.4f}, val loss {:.4f}", at, tl, vl));
+        if (lead) std::ofstream(out / "metrics.csv", std::ios::app) << at << ',' << tl << ',' << vl << '\n';
         return vl;
+    };
+    auto eval_and_save = [&](std::int64_t at) {
+        evaluate(at);
+        save_all(at);
+        if (lead) plot_losses(out, {a.plot_log_scale, at}, step_log);
     };
 
     if (out_guard) out_guard->keep();  // set up: from here on --out holds this run's results
@@ -262,18 +361,17 @@ int run_train(const TrainArgs& a) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::int64_t first = step;
     double tokens_per_s = 0;
-    std::ofstream step_log;
-    if (lead) step_log.open(out / "train_log.csv", std::ios::app);
     bool stop = false;
+    std::string stopped_why;  // empty: ran to --steps
     model.train();
     while (step < a.steps) {
         if (stop) {
             save_all(step);
+            if (lead) plot_losses(out, {a.plot_log_scale, step}, step_log);
             // A rank that exits non-zero makes mpirun end the others: none leaves before rank 0 has written.
             comm->barrier();
-            if (lead)
-                std::fprintf(stderr, "\ninterrupted at step %lld: checkpoint written to %s (continue with --resume)\n",
-                             static_cast<long long>(step), out.string().c_str());
+            progress.result(fmt::format("interrupted at step {}: checkpoint written to {} (continue with --resume)",
+                                            step, out.string()));
             return 130;
         }
         auto [x, y] = batches.next();
@@ -306,45 +404,29 @@ int run_train(const TrainArgs& a) {
         ++step;
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         tokens_per_s = static_cast<double>((step - first) * a.batch * a.grad_accum * config.block_size) / elapsed;
-        const double eta = elapsed / static_cast<double>(step - first) * static_cast<double>(a.steps - step);
+        // The run ends at --steps or at --max-time, whichever comes first.
+        double eta = elapsed / static_cast<double>(step - first) * static_cast<double>(a.steps - step);
+        if (a.max_time > 0) eta = std::min(eta, std::max(0.0, a.max_time - elapsed));
         if (lead) step_log << step << ',' << fmt::format("{:.9g}", loss) << ',' << fmt::format("{:.9g}", lr) << '\n';
-        if (lead && !a.quiet)
-            std::fprintf(stderr, "\rstep %lld/%lld  loss %.4f  lr %.2e  %.0f tok/s  ETA %s   ", static_cast<long long>(step),
-                         static_cast<long long>(a.steps), loss, lr, tokens_per_s, fmt_duration(eta).c_str());
+        progress.step({step, a.steps, loss, lr, tokens_per_s, eta});
         // Rank 0's clock decides, for all.
         Tensor elapsed_t = native::full({1}, elapsed, DType::f64);
         if (world > 1 && a.max_time > 0) distributed::broadcast(*comm, elapsed_t, 0);
-        const bool out_of_time = a.max_time > 0 && elapsed_t.data_ptr<double>()[0] >= a.max_time;
-        const bool stop_here = step == a.stop_at;
-        if (a.eval_every > 0 && (step % a.eval_every == 0 || step == a.steps || out_of_time || stop_here)) {
-            evaluate(step);
-            save_all(step);
-        }
-        if (out_of_time) {
-            if (lead)
-                std::fprintf(stderr, "stopping at step %lld: --max-time %.0f s reached\n", static_cast<long long>(step),
-                             a.max_time);
-            break;
-        }
-        if (stop_here) {
-            if (a.eval_every <= 0) {
-                evaluate(step);
-                save_all(step);
-            }
-            if (lead)
-                std::fprintf(stderr, "stopping at step %lld (--stop-at); continue with --resume\n",
-                             static_cast<long long>(step));
-            return 0;
-        }
+        if (a.max_time > 0 && elapsed_t.data_ptr<double>()[0] >= a.max_time)
+            stopped_why = fmt::format("--max-time {} s reached", a.max_time);
+        else if (step == a.stop_at)
+            stopped_why = fmt::format("--stop-at {} reached", a.stop_at);
+        const bool last = step == a.steps || !stopped_why.empty();
+        if (last || (a.eval_every > 0 && step % a.eval_every == 0)) eval_and_save(step);
+        if (!stopped_why.empty()) break;
     }
-    if (a.eval_every <= 0) {
-        evaluate(step);
-        save_all(step);
-    }
-    if (!lead) return 0;
-    plot_losses(out);
-    std::fprintf(stderr, "done: %lld steps, %.0f tokens/s; checkpoint in %s\n", static_cast<long long>(step), tokens_per_s,
-                 out.string().c_str());
+    if (stopped_why.empty())
+        progress.result(
+            fmt::format("done: {} steps, {:.0f} tokens/s; checkpoint in {}", step, tokens_per_s, out.string()));
+    else
+        progress.result(fmt::format("stopped at step {} of {}: {}; {:.0f} tokens/s; checkpoint in {} (continue with "
+                                    "--resume)",
+                                    step, a.steps, stopped_why, tokens_per_s, out.string()));
     return 0;
 }
 
@@ -353,53 +435,104 @@ int run_train(const TrainArgs& a) {
 Runner add_gpt_train(CLI::App& gpt) {
     auto a = std::make_shared<TrainArgs>();
     CLI::App* cmd = gpt.add_subcommand("train", "train a GPT on a text file");
-    cmd->add_option("--data", a->data, "training text (UTF-8)")->required();
-    cmd->add_option("--tokenizer", a->tokenizer, "char or gpt2")->capture_default_str();
-    cmd->add_option("--preset", a->preset, "gpt-nano, gpt-micro, gpt-mini, gpt2, gpt2-medium (overrides the sizes)");
-    cmd->add_option("--n-layer", a->n_layer)->capture_default_str();
-    cmd->add_option("--n-head", a->n_head)->capture_default_str();
-    cmd->add_option("--n-embd", a->n_embd)->capture_default_str();
-    cmd->add_option("--block-size", a->block_size)->capture_default_str();
-    cmd->add_option("--batch", a->batch)->capture_default_str();
-    cmd->add_option("--steps", a->steps)->capture_default_str();
-    cmd->add_option("--lr", a->lr, "peak learning rate")->capture_default_str();
-    cmd->add_option("--min-lr", a->min_lr, "learning rate at the end of the cosine decay")->capture_default_str();
-    cmd->add_option("--warmup", a->warmup, "linear warmup steps")->capture_default_str();
-    cmd->add_option("--weight-decay", a->weight_decay)->capture_default_str();
-    cmd->add_option("--beta1", a->beta1, "AdamW's first-moment decay")->capture_default_str();
-    cmd->add_option("--beta2", a->beta2, "AdamW's second-moment decay")->capture_default_str();
-    cmd->add_option("--grad-clip", a->grad_clip, "global gradient norm clip (0: off)")->capture_default_str();
-    cmd->add_option("--dropout", a->dropout)->capture_default_str();
+    cmd->add_option("--data", a->data, "training text (UTF-8); the last 10% of its tokens are held out for validation");
+    cmd->add_option("--init-from", a->init_from,
+                    "start from this checkpoint's weights and tokenizer (from peso gpt train or import) instead of "
+                    "random ones: fine-tuning");
+    cmd->add_option("--tokenizer", a->tokenizer, "char (the text's characters) or gpt2 (GPT-2's BPE)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"char", "gpt2"}));
+    cmd->add_option("--preset", a->preset,
+                    "gpt-nano, gpt-micro, gpt-mini, gpt2, gpt2-medium (sets --n-layer, --n-head, --n-embd)")
+        ->check(CLI::IsMember(models::GptConfig::preset_names()));
+    cmd->add_option("--n-layer", a->n_layer, "transformer blocks")->capture_default_str()->check(at_least(1));
+    cmd->add_option("--n-head", a->n_head, "attention heads per block; must divide --n-embd")
+        ->capture_default_str()
+        ->check(at_least(1));
+    cmd->add_option("--n-embd", a->n_embd, "embedding width")->capture_default_str()->check(at_least(1));
+    cmd->add_option("--block-size", a->block_size,
+                    "context length in tokens (with --init-from: default the model's, may only shrink)")
+        ->capture_default_str()
+        ->check(at_least(1));
+    cmd->add_option("--batch", a->batch, "sequences per micro-batch")->capture_default_str()->check(at_least(1));
+    cmd->add_option("--steps", a->steps, "optimizer steps (the end of the cosine decay)")
+        ->capture_default_str()
+        ->check(at_least(1));
+    cmd->add_option("--lr", a->lr, "peak learning rate")->capture_default_str()->check(above(0));
+    cmd->add_option("--min-lr", a->min_lr, "learning rate at the end of the cosine decay")
+        ->default_str("lr/10")
+        ->check(at_least(0));
+    cmd->add_option("--warmup", a->warmup, "linear warm-up steps, less than --steps")
+        ->default_str("min(100, steps/10)")
+        ->check(at_least(0));
+    cmd->add_option("--weight-decay", a->weight_decay, "AdamW's decoupled weight decay (matrices and embeddings only)")
+        ->capture_default_str()
+        ->check(at_least(0));
+    cmd->add_option("--beta1", a->beta1, "AdamW's first-moment decay")->capture_default_str()->check(closed_open(0, 1));
+    cmd->add_option("--beta2", a->beta2, "AdamW's second-moment decay")
+        ->capture_default_str()
+        ->check(closed_open(0, 1));
+    cmd->add_option("--grad-clip", a->grad_clip, "global gradient norm clip (0: off)")
+        ->capture_default_str()
+        ->check(at_least(0));
+    cmd->add_option("--dropout", a->dropout, "dropout probability while training")
+        ->capture_default_str()
+        ->check(closed_open(0, 1));
     cmd->add_option("--bias", a->bias, "biases in Linear and LayerNorm layers (GPT-2: true; nanoGPT's default: false)")
-        ->capture_default_str();
-    cmd->add_option("--seed", a->seed)->capture_default_str();
-    cmd->add_option("--optimizer", a->optimizer, "adamw or sgd")->capture_default_str();
-    cmd->add_option("--batch-order", a->batch_order, "random or sequential")->capture_default_str();
-    cmd->add_option("--eval-every", a->eval_every, "steps between train/val evaluations and checkpoints")->capture_default_str();
-    cmd->add_option("--eval-batches", a->eval_batches)->capture_default_str();
-    cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--threads", a->threads, "threads (0: OMP_NUM_THREADS or all cores)")->capture_default_str();
+        ->default_str("true");
+    cmd->add_option("--seed", a->seed, "seed of the initialization and the batch order")->capture_default_str();
+    cmd->add_option("--optimizer", a->optimizer, "adamw or sgd (momentum 0.9)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"adamw", "sgd"}));
+    cmd->add_option("--batch-order", a->batch_order, "random (windows at random offsets) or sequential")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"random", "sequential"}));
+    cmd->add_option("--eval-every", a->eval_every,
+                    "steps between train/val evaluations and checkpoints (0: only at the end)")
+        ->capture_default_str()
+        ->check(at_least(0));
+    cmd->add_option("--eval-batches", a->eval_batches, "batches per loss estimate")
+        ->capture_default_str()
+        ->check(at_least(1));
+    cmd->add_option("--log-every", a->log_every, "steps between progress lines")
+        ->default_str("steps/100")
+        ->check(at_least(1));
+    cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str()->check(device_check());
+    cmd->add_option("--threads", a->threads, "CPU threads (0: $OMP_NUM_THREADS, else all cores)")
+        ->capture_default_str()
+        ->check(at_least(0));
     cmd->add_option("--out", a->out, "checkpoint directory")->capture_default_str();
-    cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds; 0: no limit")
-        ->capture_default_str();
-    cmd->add_flag("--resume", a->resume, "continue the run saved in --out");
+    cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds (0: no limit)")
+        ->capture_default_str()
+        ->check(at_least(0));
+    cmd->add_flag("--plot-log-scale", a->plot_log_scale, "loss.png with a logarithmic loss axis");
     cmd->add_flag("--force", a->force, "replace the checkpoint that --out holds with a new run");
-    cmd->add_flag("--quiet", a->quiet, "no progress line");
+    cmd->add_flag("--resume", a->resume, "continue the run saved in --out, with its settings");
+    cmd->add_flag("--quiet", a->quiet, "no progress lines (evaluations and the summary still print)");
     cmd->add_option("--stop-at", a->stop_at,
-                    "stop (evaluating and saving) after this step, as --max-time does; --resume continues the run")
-        ->capture_default_str();
+                    "stop (evaluating and saving) after this step, as --max-time does; --resume continues the run "
+                    "(0: off)")
+        ->capture_default_str()
+        ->check(at_least(0));
     cmd->add_option("--grad-accum", a->grad_accum,
                     "micro-batches of --batch rows per optimizer step (the same as a --batch K times as large)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(at_least(1));
     cmd->add_flag("--zero", a->zero,
                   "under mpirun: shard AdamW's moments across the ranks (ZeRO stage 1); checkpoints stay whole");
     cmd->add_option("--dist-timeout", a->dist_timeout,
                     "under mpirun: seconds a rank waits for the others before giving up (0: $PESO_DIST_TIMEOUT or 45)")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(at_least(0));
     cmd->add_flag("--checkpoint-activations", a->checkpoint_activations,
                   "recompute each block's activations during backward instead of keeping them: less memory, about "
                   "a third more time per step");
-    return [a, cmd]() { return cmd->parsed() ? run_train(*a) : -1; };
+    return [a, cmd]() {
+        if (!cmd->parsed()) return -1;
+        for (const CLI::Option* o : cmd->get_options())
+            if (o->count() > 0) a->given.insert(o->get_name());
+        return run_train(*a);
+    };
 }
 
 }  // namespace peso::cli

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/app.h"
+#include "cli/flags.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -26,8 +27,15 @@ int main(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        std::printf("%s\n", e.what());
+        return 0;
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "peso: error: %s (see --help)\n", e.what());
+        // A mistyped command or flag is the likeliest cause: say which word, and what was meant.
+        if (const auto unknown = peso::cli::explain_unknown(app, argc, argv))
+            std::fprintf(stderr, "peso: error: %s\n", unknown->c_str());
+        else
+            std::fprintf(stderr, "peso: error: %s (see --help)\n", e.what());
         return 2;
     }
     try {

@@ -21,7 +21,7 @@ void check_train_out_dir(const fs::path& dir, const OutDirIntent& intent) {
     if (!fs::exists(dir, ec)) return;
     PESO_CHECK(fs::is_directory(dir, ec), IOError, "--out {} exists and is not a directory", dir.string());
     const std::string found = checkpoint_file_in(dir);
-    if (found.empty() || intent.resume || intent.force) return;
+    if (found.empty() || intent.resume || intent.init_from || intent.force) return;
     throw IOError(fmt::format("--out {} holds a checkpoint ({}): continue it with --resume, or replace it with --force",
                               dir.string(), found));
 }

@@ -2,7 +2,7 @@
 // What `peso gpt train` may do to its --out directory, in one place:
 //  - check_train_out_dir: refuses a directory that holds a checkpoint unless
 //    the command says what to do with it (--resume continues it, --force
-//    replaces it); the one place a new way (e.g. --init-from) is added.
+//    replaces it, --init-from starts a new run in it); the one place such a rule lives.
 //  - OutDirGuard: a command that fails before it has saved anything leaves no
 //    new files behind: on destruction without keep(), it removes the entries
 //    of the directory that it did not find there (and the directory itself if
@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 
 // How the command treats an existing checkpoint in --out.
 struct OutDirIntent {
-    bool resume = false;  // --resume: continue it
-    bool force = false;   // --force: replace it
+    bool resume = false;     // --resume: continue it
+    bool init_from = false;  // --init-from: a new run from another checkpoint's weights replaces it
+    bool force = false;      // --force: replace it
 };
 
 // The checkpoint file found in `dir` ("" when none).

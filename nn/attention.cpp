@@ -1,10 +1,10 @@
 #include "nn/attention.h"
 
-#include <cmath>
 #include <limits>
 
 #include "nn/dropout.h"
 #include "nn/init.h"
+#include "nn/scaled_dot_product_attention.h"
 
 namespace peso::nn {
 
@@ -50,28 +50,22 @@ Tensor key_padding_mask_4d(const Tensor& m, std::int64_t B, std::int64_t S, bool
     return m.reshape({batched ? B : 1, 1, 1, S});
 }
 
-// True where key j > query i: the future.
-Tensor causal_mask(std::int64_t T, std::int64_t S, Device device) {
-    const TensorOptions opts = TensorOptions(DType::i64).device(device);
-    return native::gt(arange(S, opts).view({1, S}), arange(T, opts).view({T, 1})).view({1, 1, T, S});
-}
-
-// Applies every mask to the scores: boolean ones become -inf, floating ones are added.
-Tensor apply_masks(Tensor scores, const AttentionArgs& args, std::int64_t B, std::int64_t H, std::int64_t T,
-                   std::int64_t S, bool batched) {
-    Tensor masked;  // bool, broadcastable to scores
-    const auto add_bool = [&](const Tensor& m) { masked = masked.defined() ? native::logical_or(masked, m) : m; };
-    const auto add_float = [&](const Tensor& m) { scores = add(scores, m.detach().to(scores.dtype())); };
-    if (args.is_causal) add_bool(causal_mask(T, S, scores.device()));
+// attn_mask and key_padding_mask as one mask in scaled_dot_product_attention's
+// convention (bool: true = may attend; floating: added to the scores), or
+// undefined when neither is given. The causal mask stays a flag.
+Tensor sdpa_mask(const AttentionArgs& args, std::int64_t B, std::int64_t H, std::int64_t T, std::int64_t S,
+                 bool batched, DType scores_dtype) {
+    Tensor masked, added;  // bool (true = masked, MultiheadAttention's convention) and floating parts
     for (const Tensor& m : {args.attn_mask.defined() ? attn_mask_4d(args.attn_mask, B, H, T, S) : Tensor(),
                             args.key_padding_mask.defined()
                                 ? key_padding_mask_4d(args.key_padding_mask, B, S, batched)
                                 : Tensor()}) {
         if (!m.defined()) continue;
-        if (m.dtype() == DType::b8) add_bool(m);
-        else add_float(m);
+        if (m.dtype() == DType::b8) masked = masked.defined() ? native::logical_or(masked, m) : m;
+        else added = added.defined() ? add(added, m.detach().to(scores_dtype)) : m.detach().to(scores_dtype);
     }
-    return masked.defined() ? masked_fill(scores, masked, kNegInf) : scores;
+    if (!added.defined()) return masked.defined() ? native::logical_not(masked) : Tensor();
+    return masked.defined() ? masked_fill(added, masked, kNegInf) : added;
 }
 
 }  // namespace
@@ -147,24 +141,18 @@ AttentionOutput MultiheadAttention::forward(const Tensor& query, const Tensor& k
     // (B, L, E) -> (B, H, L, hd)
     const auto heads = [&](const Tensor& t, std::int64_t L) { return t.reshape({B, L, H, hd}).permute({0, 2, 1, 3}); };
 
-    // ---- scaled dot-product attention
-    const Tensor qh = div(heads(q, T), std::sqrt(static_cast<double>(hd)));
-    Tensor scores = matmul(qh, heads(k, S).transpose(-2, -1));  // (B, H, T, S)
-    const bool any_mask = args.is_causal || args.attn_mask.defined() || args.key_padding_mask.defined();
-    if (any_mask) scores = apply_masks(scores, args, B, H, T, S, batched);
-    // A query that may attend to nothing gets zero weights (PyTorch: NaN).
-    Tensor dead;
-    if (any_mask) {
-        const Tensor row_max = native::amax(scores, {-1}, true);
-        if (native::any(native::eq(row_max, kNegInf)).item<bool>()) {
-            dead = native::eq(row_max, kNegInf);
-            scores = masked_fill(scores, dead, 0.0);
-        }
+    // ---- scaled dot-product attention (heads: (B, H, L, hd))
+    const Tensor mask = sdpa_mask(args, B, H, T, S, batched, q.dtype());
+    const double p = is_training() ? dropout_ : 0.0;
+    Tensor weights, context;
+    if (args.need_weights) {
+        weights = functional::attention_weights(heads(q, T), heads(k, S), mask, args.is_causal);
+        if (p > 0.0) weights = functional::dropout(weights, p, true);
+        context = matmul(weights, heads(v, S));
+    } else {
+        context = functional::scaled_dot_product_attention(heads(q, T), heads(k, S), heads(v, S), mask, p,
+                                                           args.is_causal);
     }
-    Tensor weights = softmax(scores, -1);
-    if (dead.defined()) weights = masked_fill(weights, dead, 0.0);
-    if (is_training() && dropout_ > 0.0) weights = functional::dropout(weights, dropout_, true);
-    const Tensor context = matmul(weights, heads(v, S));  // (B, H, T, hd)
     Tensor out = out_proj->forward(context.permute({0, 2, 1, 3}).reshape({B, T, E}));
     if (!batched) out = out.squeeze(0);
     else if (!batch_first_) out = out.transpose(0, 1);

@@ -2,66 +2,38 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
-#include "backends/cpu/parallel.h"
 #include "peso.h"
 
 namespace peso::nn {
 
 namespace {
 
-// Fixed-size blocks, each summed on its own and the block sums added in
-// order: the total does not depend on the thread count.
-constexpr std::int64_t kBlock = 1 << 16;
-
-// sum |x|^p (p finite) or max |x| (p infinite) of a contiguous CPU tensor,
-// in double. NaN anywhere gives NaN, as PyTorch's norm does.
-template <typename T> double reduce_contiguous(const T* x, std::int64_t n, double p) {
-    const std::int64_t blocks = (n + kBlock - 1) / kBlock;
-    std::vector<double> partial(static_cast<std::size_t>(blocks), 0.0);
-    const bool inf = std::isinf(p);
-    cpu::parallel_for(blocks, 1, [&](std::int64_t b0, std::int64_t b1) {
-        for (std::int64_t b = b0; b < b1; ++b) {
-            const std::int64_t begin = b * kBlock, end = std::min(n, begin + kBlock);
-            double acc = 0.0;
-            if (inf) {
-                bool nan = false;
-                for (std::int64_t i = begin; i < end; ++i) {
-                    const double a = std::fabs(static_cast<double>(x[i]));
-                    nan |= a != a;
-                    acc = a > acc ? a : acc;
-                }
-                if (nan) acc = std::nan("");
-            } else if (p == 2.0) {
-#pragma omp simd reduction(+ : acc)
-                for (std::int64_t i = begin; i < end; ++i) acc += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-            } else if (p == 1.0) {
-#pragma omp simd reduction(+ : acc)
-                for (std::int64_t i = begin; i < end; ++i) acc += std::fabs(static_cast<double>(x[i]));
-            } else {
-                for (std::int64_t i = begin; i < end; ++i) acc += std::pow(std::fabs(static_cast<double>(x[i])), p);
-            }
-            partial[static_cast<std::size_t>(b)] = acc;
-        }
-    });
-    double total = 0.0;
-    for (double v : partial) {
-        if (inf) total = (v > total || v != v) ? v : total;
-        else total += v;
-    }
-    return total;
+double combine(double total, double v, bool inf) {
+    if (!inf) return total + v;
+    return (v > total || v != v) ? v : total;
 }
 
-// sum |g|^p or max |g| of one gradient, any device and layout.
-double reduce_grad(const Tensor& g, double p) {
-    if (g.numel() == 0) return 0.0;
-    if (g.device().is_cpu() && g.is_contiguous()) {
-        if (g.dtype() == DType::f32) return reduce_contiguous(g.data_ptr<float>(), g.numel(), p);
-        if (g.dtype() == DType::f64) return reduce_contiguous(g.data_ptr<double>(), g.numel(), p);
+// sum |g|^p (or max |g|) over all gradients: one backend call per device
+// (one parallel region, or a few launches, for all of a device's gradients).
+double power_sum(const std::vector<Tensor>& grads, double p) {
+    std::vector<std::pair<Device, std::vector<Tensor>>> by_device;
+    for (const Tensor& g : grads) {
+        auto group = std::find_if(by_device.begin(), by_device.end(),
+                                  [&](const auto& d) { return d.first == g.device(); });
+        if (group == by_device.end()) group = by_device.insert(by_device.end(), {g.device(), {}});
+        group->second.push_back(g);
     }
-    const Tensor a = native::abs(native::to_dtype(g, DType::f64));
-    const Tensor r = std::isinf(p) ? native::amax(a) : native::sum(p == 2.0 ? native::mul(a, a) : native::pow(a, p));
-    return native::to_device(r, Device::cpu()).item<double>();
+    const bool inf = std::isinf(p);
+    double total = 0.0;
+    for (const auto& [device, device_grads] : by_device) {
+        const Tensor powers = native::to_device(native::norm_powers(device_grads, p), Device::cpu());
+        const double* v = powers.data_ptr<double>();
+        for (std::int64_t i = 0; i < powers.numel(); ++i) total = combine(total, v[i], inf);
+    }
+    return total;
 }
 
 std::vector<Tensor> defined_grads(const std::vector<Tensor>& params) {
@@ -78,14 +50,10 @@ std::vector<Tensor> defined_grads(const std::vector<Tensor>& params) {
 double grad_norm(const std::vector<Tensor>& params, double norm_type) {
     PESO_CHECK(norm_type > 0.0, ValueError, "grad_norm: norm_type must be positive or infinite, got {}", norm_type);
     NoGradGuard no_grad;
-    const bool inf = std::isinf(norm_type);
-    double acc = 0.0;
-    for (const Tensor& g : defined_grads(params)) {
-        const double r = reduce_grad(g, norm_type);
-        if (inf) acc = (r > acc || r != r) ? r : acc;
-        else acc += r;
-    }
-    if (inf || norm_type == 1.0) return acc;
+    const std::vector<Tensor> grads = defined_grads(params);
+    if (grads.empty()) return 0.0;
+    const double acc = power_sum(grads, norm_type);
+    if (std::isinf(norm_type) || norm_type == 1.0) return acc;
     if (norm_type == 2.0) return std::sqrt(acc);
     return std::pow(acc, 1.0 / norm_type);
 }

@@ -22,6 +22,10 @@ PACKAGES=(
   libcli11-dev
   gnuplot-nox
   libboost-context-dev
+  python3-dev
+  python3-numpy
+  python3-pytest
+  pybind11-dev
   libopenmpi-dev
   openmpi-bin
   fortunes

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/adam_step.h"
+#include "backends/sgd_step.h"
 #include "backends/primitives.h"
 #include "core/scalar.h"
 #include "tensor/generator.h"
@@ -94,11 +95,16 @@ Tensor& unary_(UnaryOp op, Tensor& self, UnaryParams p = {});
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
 bool equal(const Tensor& a, const Tensor& b);  // same shape and exactly equal values
 
-// ---- reductions (reduction.cpp); empty dims = all dims ----------------------
+// ---- reductions (reduce.cpp); empty dims = all dims ----------------------
 Tensor argmax(const Tensor& x, std::optional<std::int64_t> dim = {}, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::optional<std::int64_t> dim = {}, bool keepdim = false);
 Tensor all(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
 Tensor any(const Tensor& x, const Dims& dims = {}, bool keepdim = false);
+// (xs.size()) float64 on the tensors' one device: element i is sum |xs[i]|^p
+// for finite p > 0, max |xs[i]| for infinite p (NaN when xs[i] holds one),
+// accumulated in double in an order that does not depend on the thread count.
+// Non-contiguous or non-float32/64 inputs are first made contiguous float64.
+Tensor norm_powers(const std::vector<Tensor>& xs, double p);
 
 // ---- linear algebra (linalg.cpp) ---------------------------------------------
 // The explicit form of an einsum equation for these operands: one letter per
@@ -141,13 +147,25 @@ bool adam_step_fusable(const Tensor& param, const Tensor& grad, const Tensor& ex
 // before changing anything unless every task is adam_step_fusable. Bumps the
 // versions of what it writes.
 void adam_step(const std::vector<AdamStepTensors>& tasks);
+struct SgdStepTensors {
+    Tensor param, grad, momentum_buffer;  // momentum_buffer defined when momentum != 0
+    bool new_buffer = false;              // just allocated: its contents are ignored
+    SgdScalars scalars;
+};
+// Whether sgd_step can take these: contiguous, float32 or float64, one dtype,
+// shape and device (momentum_buffer may be undefined).
+bool sgd_step_fusable(const Tensor& param, const Tensor& grad, const Tensor& momentum_buffer);
+// The SGD updates, one backend call per device; throws ValueError before
+// changing anything unless every task is sgd_step_fusable (with a buffer when
+// momentum != 0). Bumps the versions of what it writes.
+void sgd_step(const std::vector<SgdStepTensors>& tasks);
 
 // ---- indexing (indexing.cpp) ---------------------------------------------------
 Tensor one_hot(const Tensor& indices, std::int64_t num_classes = -1);
 
 // ---- joining and splitting (joining.cpp) -------------------------------------
 
-// ---- ordering and scans (sorting.cpp) ----------------------------------------
+// ---- ordering and scans (ordering.cpp) ----------------------------------------
 Tensor argsort(const Tensor& x, std::int64_t dim = -1, bool descending = false);
 
 }  // namespace peso::native

@@ -4,6 +4,7 @@
 // in-place changes to saved tensors (views share it because they share data).
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "backends/allocator.h"
 #include "core/device.h"
@@ -13,6 +14,9 @@ namespace peso {
 class Storage {
 public:
     Storage(std::size_t nbytes, Device device, Allocator& allocator);
+    // Memory someone else owns (a NumPy array's buffer, for the Python module):
+    // `release` runs when the last tensor viewing it goes, instead of a deallocate.
+    Storage(void* data, std::size_t nbytes, Device device, std::function<void()> release);
     ~Storage();
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
@@ -27,7 +31,8 @@ private:
     void* data_ = nullptr;
     std::size_t nbytes_ = 0;
     Device device_;
-    Allocator* allocator_;  // not owned: allocators live as long as the program
+    Allocator* allocator_ = nullptr;  // not owned: allocators live as long as the program
+    std::function<void()> release_;   // set instead of allocator_ for borrowed memory
     std::uint64_t version_ = 0;
 };
 

@@ -21,7 +21,7 @@ Tensor row_scale(const Tensor& g, const Tensor& valid) { return mul(g, valid.to(
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tensor& valid) {
     auto [out, lse] = native::cross_entropy_rows(logits, target, valid);
     if (!should_record({&logits})) return out;
-    record("cross_entropy", {logits}, {out}, {save(logits), save(target), save(valid), save(lse)},
+    record("cross_entropy_rows", {logits}, {out}, {save(logits), save(target), save(valid), save(lse)},
            [](const Ctx& c, const Grads& g) -> Grads {
                const Tensor x = c.saved(0), t = c.saved(1), valid = c.saved(2);
                if (c.create_graph()) {

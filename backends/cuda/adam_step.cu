@@ -13,6 +13,7 @@
 #include "backends/cuda/device_guard.h"
 #include "backends/cuda/kernel_layout.cuh"
 #include "backends/cuda/launch.h"
+#include "backends/cuda/rounded_math.cuh"
 #include "backends/cuda/stream.h"
 
 PESO_CUDA_NAMESPACE_BEGIN
@@ -42,18 +43,6 @@ struct AdamLaunch {
     AdamParam params[kAdamTasksPerLaunch];
 };
 static_assert(sizeof(AdamLaunch) <= 4096, "kernel arguments are limited to 4 KB");
-
-// The rounded operations of T.
-__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
-__device__ __forceinline__ float add_rn(float a, float b) { return __fadd_rn(a, b); }
-__device__ __forceinline__ float div_rn(float a, float b) { return __fdiv_rn(a, b); }
-__device__ __forceinline__ float sqrt_rn(float a) { return __fsqrt_rn(a); }
-__device__ __forceinline__ float fma_rn(float a, float b, float c) { return __fmaf_rn(a, b, c); }
-__device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
-__device__ __forceinline__ double add_rn(double a, double b) { return __dadd_rn(a, b); }
-__device__ __forceinline__ double div_rn(double a, double b) { return __ddiv_rn(a, b); }
-__device__ __forceinline__ double sqrt_rn(double a) { return __dsqrt_rn(a); }
-__device__ __forceinline__ double fma_rn(double a, double b, double c) { return __fma_rn(a, b, c); }
 
 // One element, each line one torch.optim op (fused multiply-adds where
 // PyTorch's vectorized CPU kernel has them).

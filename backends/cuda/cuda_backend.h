@@ -51,6 +51,8 @@ public:
     void cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
                                 const TensorArg& target, const TensorArg& valid, const TensorArg& lse) override;
     void adam_step(std::span<const AdamTask> tasks) override;
+    void sgd_step(std::span<const SgdTask> tasks) override;
+    void norm_powers(const TensorArg& out, std::span<const TensorArg> inputs, double p) override;
 
     void index_select(const TensorArg& out, const TensorArg& in, const TensorArg& index) override;
     void index_add(const TensorArg& self, const TensorArg& index, const TensorArg& src, Scalar alpha) override;

@@ -18,6 +18,7 @@
 #include "backends/cuda/device_guard.h"
 #include "backends/cuda/kernel_layout.cuh"
 #include "backends/cuda/launch.h"
+#include "backends/cuda/scratch.h"
 #include "backends/cuda/stream.h"
 
 PESO_CUDA_NAMESPACE_BEGIN
@@ -63,22 +64,6 @@ std::optional<Operand> as_operand(std::int64_t rs, std::int64_t cs, std::int64_t
     }
     return std::nullopt;
 }
-
-// Device memory from the caching allocator for the scope of a call.
-class Scratch {
-public:
-    Scratch(Allocator& allocator, std::size_t nbytes)
-        : allocator_(allocator), nbytes_(nbytes), data_(allocator.allocate(nbytes)) {}
-    ~Scratch() { allocator_.deallocate(data_, nbytes_); }
-    Scratch(const Scratch&) = delete;
-    Scratch& operator=(const Scratch&) = delete;
-    void* data() const { return data_; }
-
-private:
-    Allocator& allocator_;
-    std::size_t nbytes_;
-    void* data_;
-};
 
 template <class T>
 void gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const T* A, int lda,

@@ -3,10 +3,11 @@
 #include <cmath>
 
 #include "autograd/checkpoint.h"
-#include "nn/dropout.h"
 #include "models/gpt/init.h"
+#include "nn/dropout.h"
 #include "nn/init.h"
 #include "nn/losses.h"
+#include "nn/scaled_dot_product_attention.h"
 
 namespace peso::models {
 
@@ -20,7 +21,7 @@ CausalSelfAttention::CausalSelfAttention(const GptConfig& c)
     c_proj = register_module("c_proj", std::make_shared<nn::Linear>(c.n_embd, c.n_embd, c.bias));
 }
 
-Tensor CausalSelfAttention::forward(const Tensor& x, const Tensor& future, LayerKv* cache, std::int64_t past) const {
+Tensor CausalSelfAttention::forward(const Tensor& x, LayerKv* cache, std::int64_t past) const {
     const std::int64_t B = x.size(0), T = x.size(1), D = n_embd_ / n_head_;
     const auto qkv = split(c_attn->forward(x), n_embd_, 2);
     // (B, T, C) -> (B, n_head, T, head_dim)
@@ -38,10 +39,16 @@ Tensor CausalSelfAttention::forward(const Tensor& x, const Tensor& future, Layer
         k = cache->k.narrow(2, 0, S);
         v = cache->v.narrow(2, 0, S);
     }
-    Tensor att = mul(matmul(q, k.transpose(-2, -1)), 1.0 / std::sqrt(static_cast<double>(D)));
-    if (future.defined()) att = masked_fill(att, future, -std::numeric_limits<double>::infinity());
-    att = F::dropout(softmax(att, -1), dropout_, is_training());
-    const Tensor y = matmul(att, v).transpose(1, 2).reshape({B, T, n_embd_});
+    // Query i sits at position past + i and may see keys 0 .. past + i: the
+    // plain causal mask when nothing is cached, no mask for one new token,
+    // and an explicit one for several tokens after cached ones.
+    Tensor allowed;
+    if (past > 0 && T > 1)
+        allowed = native::logical_not(triu(ones({T, S}, TensorOptions(DType::b8).device(x.device())), past + 1));
+    const double p = is_training() ? dropout_ : 0.0;
+    const Tensor y = F::scaled_dot_product_attention(q, k, v, allowed, p, past == 0 && T > 1)
+                         .transpose(1, 2)
+                         .reshape({B, T, n_embd_});
     return F::dropout(c_proj->forward(y), dropout_, is_training());
 }
 
@@ -63,8 +70,8 @@ Block::Block(const GptConfig& c) {
     mlp = register_module("mlp", std::make_shared<Mlp>(c));
 }
 
-Tensor Block::forward(const Tensor& x, const Tensor& future, LayerKv* cache, std::int64_t past) const {
-    const Tensor y = add(x, attn->forward(ln_1->forward(x), future, cache, past));
+Tensor Block::forward(const Tensor& x, LayerKv* cache, std::int64_t past) const {
+    const Tensor y = add(x, attn->forward(ln_1->forward(x), cache, past));
     return add(y, mlp->forward(ln_2->forward(y)));
 }
 
@@ -99,21 +106,17 @@ GptOutput Gpt::forward(const Tensor& idx, const Tensor& targets, bool last_only,
                cache ? cache->batch() : 0, idx.size(0));
     const Tensor pos = arange(past, past + T, 1, TensorOptions(DType::i64).device(idx.device()));
     Tensor x = F::dropout(add(wte->forward(idx), wpe->forward(pos)), config_.dropout, is_training());
-    // Query i (at position past + i) may attend to keys 0 .. past + i; one
-    // mask serves every layer.
-    const Tensor future =
-        T > 1 ? triu(ones({T, past + T}, TensorOptions(DType::b8).device(idx.device())), past + 1) : Tensor();
     const bool recompute = config_.checkpoint_activations && is_training() && !cache && autograd::grad_enabled();
     for (std::size_t i = 0; i < h->size(); ++i) {
         if (recompute) {
             // Captured by value: the block runs again during backward.
             const auto block = (*h)[i];
-            const auto run = [block, future](const std::vector<Tensor>& in) {
-                return std::vector<Tensor>{block->forward(in[0], future)};
+            const auto run = [block](const std::vector<Tensor>& in) {
+                return std::vector<Tensor>{block->forward(in[0])};
             };
             x = autograd::checkpoint(run, {x})[0];
         } else {
-            x = (*h)[i]->forward(x, future, cache ? &cache->layer(i) : nullptr, past);
+            x = (*h)[i]->forward(x, cache ? &cache->layer(i) : nullptr, past);
         }
     }
     if (cache) cache->advance(T);

@@ -20,9 +20,9 @@ namespace peso::models {
 class CausalSelfAttention : public nn::Module {
 public:
     explicit CausalSelfAttention(const GptConfig& c);
-    // x (B, T, C). With a cache, x holds the T tokens after the cached ones.
-    // future (T, S) bool marks the keys each query may not see (undefined: none).
-    Tensor forward(const Tensor& x, const Tensor& future, LayerKv* cache = nullptr, std::int64_t past = 0) const;
+    // x (B, T, C), causal. With a cache, x holds the T tokens after the `past`
+    // cached ones, and each attends to the cached keys too.
+    Tensor forward(const Tensor& x, LayerKv* cache = nullptr, std::int64_t past = 0) const;
     std::string type_name() const override { return "CausalSelfAttention"; }
 
     std::shared_ptr<nn::Linear> c_attn, c_proj;
@@ -47,7 +47,7 @@ private:
 class Block : public nn::Module {
 public:
     explicit Block(const GptConfig& c);
-    Tensor forward(const Tensor& x, const Tensor& future, LayerKv* cache = nullptr, std::int64_t past = 0) const;
+    Tensor forward(const Tensor& x, LayerKv* cache = nullptr, std::int64_t past = 0) const;
     std::string type_name() const override { return "Block"; }
 
     std::shared_ptr<nn::LayerNorm> ln_1, ln_2;

@@ -1,21 +1,16 @@
 #pragma once
-// The SGD update of one parameter: one fused pass over memory on CPU
-// float32/float64 contiguous tensors (read p, g, buf; write p, buf), the
-// same formula as tensor ops elsewhere.
+// The SGD update of one parameter. On contiguous float32/float64 tensors, on
+// any device, it is one fused pass over memory (read p, g, buf; write p, buf):
+// the backend's sgd_step primitive; elsewhere the same formula as tensor ops.
 #include <vector>
 
+#include "backends/sgd_step.h"
 #include "tensor/tensor.h"
 
 namespace peso::nn::optim {
 
-struct SGDCoefficients {
-    double lr = 1e-3;
-    double momentum = 0.0;
-    double dampening = 0.0;
-    double weight_decay = 0.0;
-    bool nesterov = false;
-    bool maximize = false;
-};
+// lr, momentum, dampening, weight_decay, nesterov, maximize: the backend's SgdScalars.
+using SGDCoefficients = SgdScalars;
 
 // torch.optim.SGD's single-tensor update (d = -grad when maximize):
 //   d = d + weight_decay * p                          (when weight_decay != 0)

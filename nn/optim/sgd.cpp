@@ -50,7 +50,7 @@ void SGD::step_group(const ParamGroup& group, std::size_t first) {
         auto& tensors = state(first + k).tensors;
         auto it = tensors.find("momentum_buffer");
         Tensor buffer = it == tensors.end() ? Tensor() : it->second;
-        if (grad.device().is_cpu() && !grad.is_contiguous()) grad = native::contiguous(grad);
+        if (!grad.is_contiguous()) grad = native::contiguous(grad);
         if (sgd_update_fusable(p, grad, buffer)) {
             const bool new_buffer = c.momentum != 0.0 && !buffer.defined();
             if (new_buffer) buffer = tensors["momentum_buffer"] = native::empty(p.sizes(), p.options());

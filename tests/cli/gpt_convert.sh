@@ -3,29 +3,9 @@
 # GPT-2 fixtures: conversions agree byte for byte, bad input gets one
 # "peso: error:" line and a non-zero status.
 # Usage: gpt_convert.sh PESO_BINARY FIXTURE_DIR   (registered with ctest by cli/CMakeLists.txt)
-set -u
 PESO=$1
 FIX=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# ok DESCRIPTION -- COMMAND...: must exit 0.
-ok() {
-    local what=$1; shift 2
-    "$@" >"$T/out" 2>"$T/err" || { fail "$what: exit $?"; cat "$T/err"; }
-}
-# bad DESCRIPTION EXPECTED_STATUS TEXT -- COMMAND...: must exit with that status
-# and print exactly one stderr line starting "peso: error:" containing TEXT.
-bad() {
-    local what=$1 status=$2 text=$3; shift 4
-    "$@" >"$T/out" 2>"$T/err"
-    local rc=$?
-    [ "$rc" = "$status" ] || fail "$what: exit $rc, expected $status"
-    [ "$(wc -l <"$T/err")" = 1 ] || { fail "$what: stderr is not one line"; cat "$T/err"; }
-    grep -q "^peso: error: .*$text" "$T/err" || { fail "$what: stderr lacks '$text'"; cat "$T/err"; }
-}
+. "$(dirname "$0")/lib.sh"
 
 ok "import --help" -- "$PESO" gpt import --help
 grep -q -- "--n-head" "$T/out" || fail "import --help does not list --n-head"
@@ -69,13 +49,9 @@ bad "config/weights mismatch" 1 "model.safetensors: no tensor 'transformer.h.2" 
 
 # train --device: a bad name, and a CUDA device that this build or machine lacks.
 yes "a tiny corpus for the device flag checks." | head -n 60 >"$T/tiny.txt"
-bad "--device gpu" 1 "bad device string 'gpu'" -- "$PESO" gpt train --data "$T/tiny.txt" --device gpu --out "$T/d"
+bad "--device gpu" 2 "--device: expected cpu, cuda or cuda:N, got 'gpu'" -- "$PESO" gpt train --data "$T/tiny.txt" --device gpu --out "$T/d"
 if ! command -v nvidia-smi >/dev/null || ! nvidia-smi >/dev/null 2>&1; then
     bad "--device cuda without a GPU" 1 "cuda" -- "$PESO" gpt train --data "$T/tiny.txt" --device cuda --out "$T/d"
 fi
 
-if [ "$failures" -ne 0 ]; then
-    echo "$failures failure(s)"
-    exit 1
-fi
-echo "all peso gpt import/export checks passed"
+finish

@@ -38,7 +38,7 @@ bad "huge --grad-accum" "overflows" -- "$PESO" gpt train --data small.txt --batc
 bad "huge --block-size" "overflows" -- "$PESO" gpt train --data small.txt --block-size 4611686018427387904 --out ck
 bad "huge model" "parameter count" -- "$PESO" gpt train --data small.txt --n-embd 4294967296 --n-head 1 --out ck
 bad "huge --threads" "threads" -- "$PESO" gpt train --data small.txt --threads 4294967297 --out ck
-bad "negative --batch" "positive" -- "$PESO" gpt train --data small.txt --batch -1 --out ck
+bad "negative --batch" "at least 1" -- "$PESO" gpt train --data small.txt --batch -1 --out ck
 bad "not a number" "batch" -- "$PESO" gpt train --data small.txt --batch 1e999 --out ck
 [ ! -e ck ] || fail "a refused command created ck"
 

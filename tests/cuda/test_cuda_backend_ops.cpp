@@ -60,7 +60,7 @@ TEST_CASE("cuda: conformance with the reference backend on every op, layout and 
 TEST_CASE("cuda: kernels give the same results in every thread order") {
     // Races between a block's threads show as differences between orders.
     for (const char* name : {"sum", "max_min_dim", "softmax", "layer_norm", "layer_norm_backward", "cross_entropy",
-                             "adam_step", "sort_topk_cumsum", "var_std", "matmul"}) {
+                             "adam_step", "sgd_step", "norm_powers", "sort_topk_cumsum", "var_std", "matmul"}) {
         for (const OpCase& op : all_cases()) {
             if (op.name != name) continue;
             for (auto order : cuda::emu::all_thread_orders) {
@@ -133,3 +133,4 @@ TEST_CASE("cuda: matmul operands in every layout cuBLAS can and cannot take") {
 }
 
 TEST_CASE("cuda: adam_step equals the cpu backend's bit for bit") { check_adam_step_matches_cpu(kCuda); }
+TEST_CASE("cuda: sgd_step equals the cpu backend's bit for bit") { check_sgd_step_matches_cpu(kCuda); }

@@ -62,6 +62,11 @@ TEST_CASE("gpu: adam_step equals the cpu backend's bit for bit") {
     check_adam_step_matches_cpu(kGpu);
 }
 
+TEST_CASE("gpu: sgd_step equals the cpu backend's bit for bit") {
+    PESO_REQUIRE_GPU();
+    check_sgd_step_matches_cpu(kGpu);
+}
+
 TEST_CASE("gpu: gradcheck of every differentiable op") {
     PESO_REQUIRE_GPU();
     SuiteConfig cfg;

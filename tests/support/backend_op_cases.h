@@ -5,6 +5,7 @@
 // device — and returns the outputs to compare with the reference backend's.
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -326,6 +327,52 @@ inline std::vector<OpCase> normalization_cases() {
             for (const Tensor& out : {task.param, task.exp_avg, task.exp_avg_sq}) r.push_back(out);
         return r;
     }, 1e-5, 1e-6});
+    cases.push_back({"sgd_step", [](Ctx& c) {
+        // Every option: momentum (none, first step, later steps), dampening,
+        // Nesterov, weight decay, maximize; float32 and float64.
+        std::vector<native::SgdStepTensors> first, later;
+        int variant = 0;
+        for (DType t : {DType::f32, DType::f64}) {
+            for (const Dims& shape : {c.shape(2), Dims{1031}, c.shape(1), c.shape(3)}) {
+                SgdScalars k;
+                k.lr = 0.05;
+                k.momentum = variant % 4 == 0 ? 0.0 : 0.9;
+                k.dampening = variant % 4 == 2 ? 0.1 : 0.0;
+                k.nesterov = variant % 4 == 3;
+                k.weight_decay = variant % 3 == 0 ? 0.0 : 0.01;
+                k.maximize = variant % 2 == 1;
+                ++variant;
+                const Tensor buffer = k.momentum == 0.0 ? Tensor() : c.input(shape, t).contiguous();
+                native::SgdStepTensors task{c.input(shape, t).contiguous(), c.input(shape, t).contiguous(), buffer,
+                                            true, k};
+                first.push_back(task);
+                task.new_buffer = false;
+                later.push_back(task);
+            }
+        }
+        native::sgd_step(first);  // new buffers: their random contents must be ignored
+        native::sgd_step(later);
+        std::vector<Tensor> r;
+        for (const auto& task : later) {
+            r.push_back(task.param);
+            if (task.momentum_buffer.defined()) r.push_back(task.momentum_buffer);
+        }
+        return r;
+    }, 1e-5, 1e-6});
+    cases.push_back({"norm_powers", [](Ctx& c) {
+        std::vector<Tensor> r;
+        for (DType t : {DType::f32, DType::f64}) {
+            // Strided inputs too: the front-end makes them contiguous.
+            const std::vector<Tensor> xs = {c.input(c.shape(2), t), c.input({20011}, t), c.input(c.shape(1), t),
+                                            c.input(c.shape(3), t)};
+            for (double p : {1.0, 2.0, 3.5, std::numeric_limits<double>::infinity()}) r.push_back(native::norm_powers(xs, p));
+            std::vector<Tensor> with_nan = xs;
+            with_nan[1] = xs[1].clone();
+            with_nan[1].narrow(0, 5000, 1).fill_(std::numeric_limits<double>::quiet_NaN());
+            for (double p : {2.0, std::numeric_limits<double>::infinity()}) r.push_back(native::norm_powers(with_nan, p));
+        }
+        return r;
+    }, 1e-9, 1e-9});
     return cases;
 }
 

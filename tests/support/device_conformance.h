@@ -88,4 +88,45 @@ inline void check_adam_step_matches_cpu(Device device) {
     }
 }
 
+// sgd_step likewise, through every option and the first step's new buffers.
+inline void check_sgd_step_matches_cpu(Device device) {
+    for (DType t : {DType::f32, DType::f64}) {
+        Generator gen(23);
+        std::vector<native::SgdStepTensors> on_cpu, on_device;
+        for (int k = 0; k < 60; ++k) {  // more tasks than one CUDA launch takes
+            const Dims shape{k % 7 == 0 ? 4099 : 37 * k};
+            SgdScalars s;
+            s.lr = 0.03, s.momentum = k % 4 == 0 ? 0.0 : 0.9, s.dampening = k % 4 == 2 ? 0.1 : 0.0;
+            s.nesterov = k % 4 == 3, s.weight_decay = k % 3 == 0 ? 0.0 : 0.01, s.maximize = k % 5 == 4;
+            const Tensor buffer = s.momentum == 0.0 ? Tensor() : randn(shape, TensorOptions(t), &gen);
+            native::SgdStepTensors a{randn(shape, TensorOptions(t), &gen), randn(shape, TensorOptions(t), &gen),
+                                     buffer, true, s};
+            on_device.push_back({a.param.to(device), a.grad.to(device),
+                                 buffer.defined() ? buffer.to(device) : Tensor(), true, s});
+            on_cpu.push_back(a);
+        }
+        for (int step = 0; step < 3; ++step) {
+            native::sgd_step(on_cpu);
+            native::sgd_step(on_device);
+            for (auto* tasks : {&on_cpu, &on_device})
+                for (auto& task : *tasks) task.new_buffer = false;
+        }
+        for (std::size_t k = 0; k < on_cpu.size(); ++k) {
+            CAPTURE(k);
+            CAPTURE(t);
+            const auto& a = on_cpu[k];
+            const auto& b = on_device[k];
+            std::vector<std::pair<Tensor, Tensor>> pairs{{a.param, b.param}};
+            if (a.momentum_buffer.defined()) pairs.emplace_back(a.momentum_buffer, b.momentum_buffer);
+            for (const auto& [x, y] : pairs) {
+#if defined(__FMA__)
+                CHECK(equal(x, y.to(Device::cpu())));
+#else
+                CHECK(allclose(x, y.to(Device::cpu()), 1e-6, 1e-7));
+#endif
+            }
+        }
+    }
+}
+
 }  // namespace peso::testing

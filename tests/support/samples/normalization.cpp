@@ -54,10 +54,10 @@ void add_normalization_samples(Samples& s) {
         };
     };
     const auto ce = [](const TL& x) { return cross_entropy_rows(x[0], x[1], x[2]); };
-    s.add("cross_entropy", {"valid=all"}, ce_args({true, true, true, true}), ce);
-    s.add("cross_entropy", {"valid=some"}, ce_args({true, false, true, true}), ce);
-    s.add("cross_entropy", {"valid=none"}, ce_args({false, false, false, false}), ce);
-    s.add("cross_entropy", {"input=non-contiguous"},
+    s.add("cross_entropy_rows", {"valid=all"}, ce_args({true, true, true, true}), ce);
+    s.add("cross_entropy_rows", {"valid=some"}, ce_args({true, false, true, true}), ce);
+    s.add("cross_entropy_rows", {"valid=none"}, ce_args({false, false, false, false}), ce);
+    s.add("cross_entropy_rows", {"input=non-contiguous"},
           [](Inputs& in) { return TL{in.p({5, 3}, -2, 2), index({1, 0, 4}), bools({true, true, false}, {3})}; },
           [](const TL& x) { return cross_entropy_rows(tr(x[0]), x[1], x[2]); });
 }

@@ -162,4 +162,23 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim) {
     return add(out, keepdim ? shift : view(shift, out.sizes()));
 }
 
+Tensor norm_powers(const std::vector<Tensor>& xs, double p) {
+    PESO_CHECK(p > 0.0, ValueError, "norm_powers: p must be positive or infinite, got {}", p);
+    PESO_CHECK(!xs.empty(), ValueError, "norm_powers: no tensors");
+    const Device device = xs.front().device();
+    std::vector<Tensor> ready;  // owns the contiguous copies while the backend reads them
+    std::vector<TensorArg> args;
+    ready.reserve(xs.size());
+    for (const Tensor& x : xs) {
+        check_defined(x, "norm_powers");
+        PESO_CHECK(x.device() == device, DeviceError, "norm_powers: tensors on {} and {}", device, x.device());
+        const bool direct = (x.dtype() == DType::f32 || x.dtype() == DType::f64) && x.is_contiguous();
+        ready.push_back(direct ? x : contiguous(to_dtype(x, DType::f64)));
+        args.push_back(ready.back().arg());
+    }
+    Tensor out = empty({static_cast<std::int64_t>(xs.size())}, TensorOptions(DType::f64).device(device));
+    backend_for(device).norm_powers(out.arg(), args, p);
+    return out;
+}
+
 }  // namespace peso::native

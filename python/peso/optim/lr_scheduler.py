@@ -1,0 +1,64 @@
+"""peso.optim.lr_scheduler: the C++ schedulers, taking peso.optim optimizers."""
+from .. import _C
+
+_S = _C._optim
+
+
+class LRScheduler:
+    def __init__(self, impl, optimizer):
+        self._impl, self.optimizer = impl, optimizer
+
+    def step(self):
+        self._impl.step()
+
+    def get_last_lr(self):
+        return list(self._impl.get_last_lr())
+
+    @property
+    def last_epoch(self):
+        return self._impl.last_epoch
+
+    @property
+    def base_lrs(self):
+        return list(self._impl.base_lrs)
+
+    def state_dict(self):
+        return dict(self._impl.state_dict())
+
+    def load_state_dict(self, state):
+        self._impl.load_state_dict(dict(state))
+
+
+class StepLR(LRScheduler):
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        super().__init__(_S.StepLR(optimizer._impl, step_size, gamma), optimizer)
+
+
+class ConstantLR(LRScheduler):
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5):
+        super().__init__(_S.ConstantLR(optimizer._impl, factor, total_iters), optimizer)
+
+
+class LinearLR(LRScheduler):
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+        super().__init__(_S.LinearLR(optimizer._impl, start_factor, end_factor, total_iters), optimizer)
+
+
+class LambdaLR(LRScheduler):
+    def __init__(self, optimizer, lr_lambda):
+        super().__init__(_S.LambdaLR(optimizer._impl, lr_lambda), optimizer)
+
+
+class OneCycleLR(LRScheduler):
+    def __init__(self, optimizer, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
+                 base_momentum=0.85, max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False):
+        super().__init__(_S.OneCycleLR(optimizer._impl, max_lr, total_steps, pct_start, anneal_strategy,
+                                       cycle_momentum, base_momentum, max_momentum, div_factor, final_div_factor,
+                                       three_phase), optimizer)
+
+
+class WarmupCosineLR(LRScheduler):
+    """peso's (nanoGPT's): linear warmup, then cosine decay to min_lr at max_steps."""
+
+    def __init__(self, optimizer, warmup_steps, max_steps, min_lr):
+        super().__init__(_S.WarmupCosineLR(optimizer._impl, warmup_steps, max_steps, min_lr), optimizer)
