@@ -6,6 +6,10 @@
 #   make test       set up, build, run the test suite (all but label `slow`)
 #   make test-all   the same, slow tests included
 #   make sanitize   build in build-asan with ASan + UBSan and run the tests there
+#   make sanitize-ci the same for the labels CI runs (unit, autograd, gradcheck,
+#                   conformance, cuda, cli), building only their programs
+#   make fuzz       build the libFuzzer targets (clang, ASan + UBSan) in build-fuzz and run
+#                   each FUZZ_SECONDS seconds (default 10) from fuzz/corpus (scripts/fuzz.sh)
 #   make bench      build and run the benchmark program
 #   make docs       the API reference (Doxygen) in build/docs/html
 #   make package    the .deb (CPack) in build/
@@ -19,7 +23,7 @@ CTEST_ARGS ?=
 
 SETUP := scripts/setup.sh
 
-.PHONY: all setup build demo test test-all sanitize bench docs package install clean
+.PHONY: all setup build demo test test-all sanitize sanitize-ci fuzz bench docs package install clean
 
 all: build
 
@@ -38,6 +42,13 @@ test-all: build
 sanitize:
 	@PESO_BUILD_DIR=$(ASAN_BUILD) $(SETUP) -DPESO_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -LE slow $(CTEST_ARGS)
+
+sanitize-ci:
+	PESO_ASAN_BUILD=$(ASAN_BUILD) JOBS=$(JOBS) scripts/sanitize_ci.sh
+
+FUZZ_SECONDS ?= 10
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh
 
 # Benchmarks run with OpenBLAS's core-type and cache-size overrides unset, as
 # on a user's machine (bench/README.md says so beside the figures).
@@ -59,4 +70,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -15,6 +15,8 @@ namespace {
 constexpr std::size_t kAlignment = 64;
 constexpr std::size_t kSmall = std::size_t{256} << 10;  // below: power-of-two classes
 constexpr std::size_t kLargeGranule = std::size_t{1} << 16;
+// Larger requests fail at once: rounding them up would wrap around.
+constexpr std::size_t kMaxRequest = std::size_t{1} << 56;
 // Blocks from this size up ("huge": a GPT's logits and embedding gradient, at
 // vocabulary x width) have a cache budget of their own. A cache only reuses a
 // block of the same size, and a step's huge temporaries come in several sizes,
@@ -56,6 +58,14 @@ std::size_t HostAllocator::round_size(std::size_t nbytes) {
 }
 
 void* HostAllocator::allocate(std::size_t nbytes) {
+    // An empty tensor gets no block: a 64-byte one would let a size computed
+    // wrongly as 0 write into memory that looks valid (as the CUDA allocator).
+    if (nbytes == 0) {
+        std::lock_guard lock(mutex_);
+        ++stats_.requests;
+        return nullptr;
+    }
+    PESO_CHECK(nbytes <= kMaxRequest, ValueError, "allocate: {} bytes on cpu is more than any machine has", nbytes);
     const std::size_t size = round_size(nbytes);
     {
         std::lock_guard lock(mutex_);
@@ -89,7 +99,7 @@ void* HostAllocator::allocate(std::size_t nbytes) {
 }
 
 void HostAllocator::deallocate(void* p, std::size_t nbytes) {
-    if (p == nullptr) return;
+    if (p == nullptr) return;  // a 0-byte request's
     const std::size_t size = round_size(nbytes);
     {
         std::lock_guard lock(mutex_);

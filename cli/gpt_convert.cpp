@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/gpt_files.h"
+#include "cli/out_dir_guard.h"
 #include "models/gpt/formats.h"
 #include "nn/serialization/safetensors.h"
 
@@ -52,11 +53,13 @@ int run_import(const ImportArgs& a) {
     const fs::path out(a.out);
     check_out_dir(out, a.force);  // before the (long) read
     const models::GptWeights w = models::read_gpt_weights(format, a.file, a.n_head);
-    fs::create_directories(out);
+    OutDirGuard guard(out);  // a failed write leaves no part of a checkpoint behind
+    guard.create();
     // What save_gpt_dir writes, without building a model only to save it.
     write_text_file(out / "config.json", w.config.to_json());
     write_text_file(out / "tokenizer.json", gpt2_tokenizer_json());
     nn::save_safetensors((out / "model.safetensors").string(), w.state, {{"format", "pt"}});
+    guard.keep();
     std::printf("imported %s (%s format): %s (heads from %s)\ninto %s\n", a.file.c_str(), a.format.c_str(),
                 describe(w.config).c_str(), w.n_head_source.c_str(), out.string().c_str());
     if (w.config.vocab_size < kGpt2Vocab)
@@ -75,7 +78,7 @@ int run_export(const ExportArgs& a) {
         PESO_CHECK(fs::exists(dir / f), IOError, "{} is not a peso GPT checkpoint: {} is missing", dir.string(), f);
     PESO_CHECK(!fs::is_directory(out), IOError, "--out {} is a directory; give a file name", out.string());
     // Neither format holds the tokenizer: only config and weights are read.
-    const auto config = models::GptConfig::from_json(read_text_file(dir / "config.json"));
+    const auto config = read_config_file(dir / "config.json");
     const std::string weights = (dir / "model.safetensors").string();
     const nn::NamedTensors state = nn::load_safetensors(weights).tensors;
     models::validate_gpt_state(config, state, weights);

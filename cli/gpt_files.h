@@ -23,6 +23,9 @@ struct LoadedGpt {
 
 std::string read_text_file(const fs::path& path);  // IOError when missing, unreadable or empty
 void write_text_file(const fs::path& path, const std::string& text);
+// config.json and tokenizer.json of a checkpoint, parsed and checked; errors name the file.
+models::GptConfig read_config_file(const fs::path& path);
+std::unique_ptr<nn::Tokenizer> read_tokenizer_file(const fs::path& path);
 // Loads config, tokenizer and weights from a checkpoint directory; clear
 // errors for a missing directory or file, or files that do not match.
 LoadedGpt load_gpt_dir(const fs::path& dir);

@@ -15,8 +15,10 @@
 #include "cli/flags.h"
 #include "cli/gpt_files.h"
 #include "cli/loss_plot.h"
+#include "cli/out_dir_guard.h"
 #include "cli/progress.h"
 #include "cli/train_settings.h"
+#include "core/checked_size.h"
 #include "distributed/init.h"
 #include "nn/distributed_data_parallel.h"
 #include "nn/clip_grad.h"
@@ -57,6 +59,10 @@ void check_flags(const TrainArgs& a) {
     PESO_CHECK(a.final_lr() <= a.lr, ValueError, "--min-lr {} must not exceed --lr {}", a.final_lr(), a.lr);
     PESO_CHECK(!a.zero || a.optimizer == "adamw", ValueError,
                "--zero shards AdamW's state; it needs --optimizer adamw");
+    PESO_CHECK(a.threads <= 4096, ValueError, "--threads must be at most 4096, got {}", a.threads);
+    // Tokens per optimizer step: the batches are allocated from this product.
+    checked_product({a.batch, a.grad_accum, a.block_size, std::int64_t{sizeof(std::int64_t)}},
+                    "--batch x --grad-accum x --block-size (bytes of a batch)");
 }
 
 // Creates --out, with an error in the user's terms rather than std::filesystem's.
@@ -204,9 +210,8 @@ struct Start {
 Start make_start(const TrainArgs& a, const std::string& text, const fs::path& out, bool resuming) {
     Start s;
     if (resuming) {
-        s.tokenizer = nn::tokenizer_from_json(read_text_file(out / "tokenizer.json"));
-        s.model = std::make_unique<models::Gpt>(models::GptConfig::from_json(read_text_file(out / "config.json")),
-                                                nullptr, /*init=*/false);
+        s.tokenizer = read_tokenizer_file(out / "tokenizer.json");
+        s.model = std::make_unique<models::Gpt>(read_config_file(out / "config.json"), nullptr, /*init=*/false);
     } else if (!a.init_from.empty()) {
         LoadedGpt from = load_gpt_dir(a.init_from);
         const auto config = init_config(a, from.model->config());
@@ -265,6 +270,11 @@ int run_train(TrainArgs a) {
             throw IOError(fmt::format("--data: {}", e.what()));
         }
     }();
+    // Everything that can be checked is checked before --out is touched; until the first checkpoint, a
+    // failure removes what this run created there (rank 0 writes it).
+    check_train_out_dir(out, {.resume = a.resume, .init_from = !a.init_from.empty(), .force = a.force});
+    std::optional<OutDirGuard> out_guard;
+    if (lead) out_guard.emplace(out);
     make_out_dir(out);
     manual_seed(a.seed);
     Start start = make_start(a, text, out, a.resume);
@@ -274,6 +284,8 @@ int run_train(TrainArgs a) {
     // Every rank tokenizes at once (no rank waits for another's, which could outlast --dist-timeout).
     const auto ids = tokenize(tok, text, a, out, lead);
     auto [train_ids, val_ids] = nn::data::split_tokens(ids, 0.9);
+    checked_product({a.batch, a.grad_accum, config.block_size, std::int64_t{sizeof(std::int64_t)}},
+                    "--batch x --grad-accum x the model's block_size (bytes of a batch)");
     PESO_CHECK(static_cast<std::int64_t>(val_ids.size()) > config.block_size, ValueError,
                "--data {}: {} tokens are too few for block size {} (the validation split needs more than a block)",
                a.data, ids.size(), config.block_size);
@@ -319,9 +331,11 @@ int run_train(TrainArgs a) {
     auto save_all = [&](std::int64_t at) {
         if (zero) zero->consolidate(0);
         if (lead) {
+            // Each file is replaced atomically; train_state.safetensors, which --resume reads, comes last, so
+            // that once it exists the files it needs (config.json, tokenizer.json) do too.
+            save_gpt_dir(out, model, tok);
             nn::save_checkpoint(state_path.string(), model, opt.get(), &sched, at,
                                 train_state_json(batches.position(), a));
-            save_gpt_dir(out, model, tok);
         }
         if (zero) zero->shard();
     };
@@ -340,6 +354,7 @@ int run_train(TrainArgs a) {
         if (lead) plot_losses(out, {a.plot_log_scale, at}, step_log);
     };
 
+    if (out_guard) out_guard->keep();  // set up: from here on --out holds this run's results
     std::signal(SIGINT, on_sigint);
     // Under mpirun, Ctrl-C reaches the ranks as SIGTERM (and `kill -USR1` on mpirun as SIGUSR1): the same stop.
     distributed::set_stop_flag(&g_interrupted);
@@ -491,6 +506,7 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str()
         ->check(at_least(0));
     cmd->add_flag("--plot-log-scale", a->plot_log_scale, "loss.png with a logarithmic loss axis");
+    cmd->add_flag("--force", a->force, "replace the checkpoint that --out holds with a new run");
     cmd->add_flag("--resume", a->resume, "continue the run saved in --out, with its settings");
     cmd->add_flag("--quiet", a->quiet, "no progress lines (evaluations and the summary still print)");
     cmd->add_option("--stop-at", a->stop_at,

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "cli/commands.h"
+#include "cli/app.h"
 #include "cli/flags.h"
 #include "core/error.h"
 #include "core/version.h"
@@ -21,15 +21,8 @@ int main(int argc, char** argv) {
         setenv("OMP_WAIT_POLICY", "active", 1);
         execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
     }
-    CLI::App app{"peso: a small, fast autodiff engine and GPT trainer", "peso"};
-    app.require_subcommand(1);
-    // A flag given twice takes its last value, so a command line can be extended to override one.
-    app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-    app.set_version_flag("--version", std::string("peso ") + peso::version());
-    CLI::App* gpt = app.add_subcommand("gpt", "train, sample, evaluate and convert GPT models");
-    gpt->require_subcommand(1);
-    std::vector<peso::cli::Runner> runners = {peso::cli::add_gpt_train(*gpt), peso::cli::add_gpt_sample(*gpt),
-                                              peso::cli::add_gpt_eval(*gpt), peso::cli::add_gpt_convert(*gpt)};
+    const auto peso_app = peso::cli::make_peso_app();
+    CLI::App& app = peso_app->app;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -48,7 +41,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        for (auto& run : runners)
+        for (auto& run : peso_app->runners)
             if (run) {
                 const int rc = run();
                 if (rc >= 0) return rc;

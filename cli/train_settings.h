@@ -22,7 +22,7 @@ struct TrainArgs {
     double max_time = 0;      // seconds; 0 = no limit
     double dist_timeout = 0;  // seconds a rank waits for the others; 0 = $PESO_DIST_TIMEOUT or 45
     std::uint64_t seed = 1337;
-    bool resume = false, quiet = false, plot_log_scale = false, checkpoint_activations = false, zero = false;
+    bool resume = false, force = false, quiet = false, plot_log_scale = false, checkpoint_activations = false, zero = false;
 
     std::set<std::string> given;  // the flags given on the command line ("--lr")
     bool was_given(const std::string& flag) const { return given.count(flag) > 0; }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/checked_size.h"
 #include "core/error.h"
 
 namespace peso {
@@ -80,9 +81,15 @@ public:
         n_ = n;
     }
     /// The product of the values (1 when empty): a shape's number of elements.
+    /// A shape whose count overflows int64 (or that holds a negative extent)
+    /// throws instead of wrapping into a small number.
     std::int64_t product() const {
         std::int64_t p = 1;
-        for (int i = 0; i < n_; ++i) p *= v_[i];
+        for (int i = 0; i < n_; ++i) {
+            PESO_CHECK(v_[i] >= 0, ShapeError, "shape {} has a negative size", str());
+            if (__builtin_mul_overflow(p, v_[i], &p)) [[unlikely]]
+                throw ValueError(fmt::format("shape {}: the element count overflows a 64-bit integer", str()));
+        }
         return p;
     }
     /// The values as a std::vector.
@@ -120,10 +127,21 @@ inline int wrap_dim(std::int64_t dim, int ndim, const char* op) {
     return static_cast<int>(dim < 0 ? dim + range : dim);
 }
 
+/// The element count of a shape, as Dims::product, with the op named on overflow.
+inline std::int64_t checked_numel(const Dims& shape, std::string_view op) {
+    std::int64_t n = 1;
+    for (const std::int64_t s : shape) {
+        PESO_CHECK(s >= 0, ShapeError, "{}: negative size {} in shape {}", op, s, shape.str());
+        n = checked_mul(n, s, op);
+    }
+    return n;
+}
+
 /// The row-major strides of a contiguous tensor of these sizes.
 inline Dims contiguous_strides(const Dims& sizes) {
     Dims s = Dims::filled(sizes.size(), 1);
-    for (int i = sizes.size() - 2; i >= 0; --i) s[i] = s[i + 1] * std::max<std::int64_t>(sizes[i + 1], 1);
+    for (int i = sizes.size() - 2; i >= 0; --i)
+        s[i] = checked_mul(s[i + 1], std::max<std::int64_t>(sizes[i + 1], 1), "contiguous strides");
     return s;
 }
 

@@ -174,31 +174,50 @@ NamedTensors Module::state_dict() const {
     return out;
 }
 
-void Module::load_state_dict(const NamedTensors& state, bool strict) {
-    const NamedTensors mine = state_dict();
+namespace {
+const Tensor* find_state(const NamedTensors& state, const std::string& name) {
+    auto it = std::find_if(state.begin(), state.end(), [&](const auto& kv) { return kv.first == name; });
+    return it == state.end() ? nullptr : &it->second;
+}
+}  // namespace
+
+void Module::check_state_dict(const std::vector<StateSpec>& state, bool strict) const {
     std::set<std::string> used;
-    NoGradGuard g;
-    for (const auto& [name, target] : mine) {
-        auto it = std::find_if(state.begin(), state.end(), [&](const auto& kv) { return kv.first == name; });
-        if (it == state.end()) {
+    for (const auto& [name, target] : state_dict()) {
+        const std::string& key = name;  // clang 14 cannot capture a structured binding
+        auto src = std::find_if(state.begin(), state.end(), [&](const StateSpec& s) { return s.name == key; });
+        if (src == state.end()) {
             PESO_CHECK(!strict, ValueError, "load_state_dict: missing key '{}' (shape {})", name, target.sizes());
             continue;
         }
-        const Tensor& src = it->second;
-        PESO_CHECK(src.sizes() == target.sizes(), ShapeError,
-                   "load_state_dict: '{}' has shape {} in the state, the model expects {}", name, src.sizes(),
+        PESO_CHECK(src->sizes == target.sizes(), ShapeError,
+                   "load_state_dict: '{}' has shape {} in the state, the model expects {}", name, src->sizes,
                    target.sizes());
-        PESO_CHECK(src.dtype() == target.dtype() || (src.is_floating_point() && target.is_floating_point()),
+        PESO_CHECK(src->dtype == target.dtype() || (is_floating(src->dtype) && target.is_floating_point()),
                    DTypeError, "load_state_dict: '{}' has dtype {} in the state, the model expects {}", name,
-                   src.dtype(), target.dtype());
-        Tensor dst = target;
-        native::copy_(dst, src);
+                   src->dtype, target.dtype());
         used.insert(name);
     }
     if (strict) {
-        for (const auto& [name, t] : state)
-            PESO_CHECK(used.count(name) == 1, ValueError, "load_state_dict: unexpected key '{}' (shape {})", name,
-                       t.sizes());
+        for (const StateSpec& s : state)
+            PESO_CHECK(used.count(s.name) == 1, ValueError, "load_state_dict: unexpected key '{}' (shape {})", s.name,
+                       s.sizes);
+    }
+}
+
+void Module::load_state_dict(const NamedTensors& state, bool strict) {
+    std::vector<StateSpec> specs;
+    for (const auto& [name, t] : state) {
+        PESO_CHECK(t.defined(), ValueError, "load_state_dict: '{}' is undefined in the state", name);
+        specs.push_back({name, t.sizes(), t.dtype()});
+    }
+    check_state_dict(specs, strict);
+    NoGradGuard g;
+    for (const auto& [name, target] : state_dict()) {
+        const Tensor* src = find_state(state, name);
+        if (src == nullptr) continue;
+        Tensor dst = target;
+        native::copy_(dst, *src);
     }
 }
 

@@ -66,8 +66,17 @@ public:
     // Parameters and persistent buffers by dotted name.
     NamedTensors state_dict() const;
     // Copies values in (under no-grad). strict: every key must match both ways.
-    // Throws naming the key and the expected vs found shape/dtype.
+    // Throws naming the key and the expected vs found shape/dtype; everything
+    // is checked before anything is copied, so a failed load changes nothing.
     void load_state_dict(const NamedTensors& state, bool strict = true);
+    // The checks of load_state_dict alone, on names, shapes and dtypes (a
+    // file's header gives them before any tensor is read).
+    struct StateSpec {
+        std::string name;
+        Dims sizes;
+        DType dtype;
+    };
+    void check_state_dict(const std::vector<StateSpec>& state, bool strict = true) const;
 
     // The module tree, one child per line, as PyTorch prints it.
     std::string str() const;

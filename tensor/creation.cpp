@@ -11,16 +11,21 @@ Tensor empty(const Dims& shape, TensorOptions opts) {
 }
 
 Tensor empty_strided(const Dims& shape, const Dims& strides, TensorOptions opts) {
-    std::int64_t extent = 1;
-    for (int i = 0; i < shape.size(); ++i) {
-        PESO_CHECK(shape[i] >= 0, ShapeError, "empty: negative size {} in shape {}", shape[i], shape);
-        extent += (shape[i] - 1) * strides[i];
+    PESO_CHECK(shape.size() == strides.size(), ShapeError, "empty_strided: shape {} and strides {} differ in length",
+               shape, strides);
+    // The elements the strides reach, then the bytes: both checked, so that a
+    // huge shape throws here rather than allocating a wrapped-around small block.
+    const std::int64_t numel = checked_numel(shape, "empty");
+    std::int64_t extent = numel == 0 ? 0 : 1;
+    for (int i = 0; i < shape.size() && numel > 0; ++i) {
+        PESO_CHECK(strides[i] >= 0, ShapeError, "empty_strided: negative stride in {}", strides);
+        extent = checked_add(extent, checked_mul(shape[i] - 1, strides[i], "empty"), "empty");
     }
-    if (shape.product() == 0) extent = 0;
     const DType dtype = opts.dtype_or(kDefaultDType);
+    const std::size_t nbytes = checked_nbytes(extent, itemsize(dtype), "empty");
     Allocator& alloc = backend_for(opts.device_).allocator();
     auto impl = std::make_shared<TensorImpl>();
-    impl->storage = std::make_shared<Storage>(static_cast<std::size_t>(extent) * itemsize(dtype), opts.device_, alloc);
+    impl->storage = std::make_shared<Storage>(nbytes, opts.device_, alloc);
     impl->dtype = dtype;
     impl->sizes = shape;
     impl->strides = strides;
@@ -50,7 +55,10 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions opts) {
     PESO_CHECK(st != 0.0, ValueError, "arange: step must be nonzero");
     PESO_CHECK((e - s) / st >= 0 || e == s, ValueError,
                "arange: step {} has the wrong sign for start {} and end {}", st, s, e);
-    const auto n = static_cast<std::int64_t>(std::ceil((e - s) / st));
+    const double count = std::ceil((e - s) / st);
+    PESO_CHECK(std::isfinite(count) && count < 0x1p62, ValueError,
+               "arange: start {}, end {} and step {} give {} elements, too many", s, e, st, count);
+    const auto n = static_cast<std::int64_t>(count);
     Tensor t = empty({n}, opts.dtype(opts.dtype_or(all_int ? DType::i64 : kDefaultDType)));
     if (n > 0) backend_for(t.device()).arange(t.arg(), s, st);
     return t;

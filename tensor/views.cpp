@@ -30,7 +30,7 @@ Dims infer_shape(const Dims& shape, std::int64_t numel, const char* op, const Di
             infer = i;
         } else {
             PESO_CHECK(out[i] >= 0, ShapeError, "{}: invalid size {} in shape {}", op, out[i], shape);
-            known *= out[i];
+            known = checked_mul(known, out[i], op);
         }
     }
     if (infer >= 0) {
@@ -89,7 +89,7 @@ Tensor as_strided(const Tensor& t, const Dims& sizes, const Dims& strides, std::
         PESO_CHECK(sizes[i] >= 0 && strides[i] >= 0, ShapeError, "as_strided: negative size or stride in {} / {}",
                    sizes, strides);
         if (sizes[i] == 0) last = -1;  // an empty view reaches no element, wherever it starts
-        if (last >= off) last += (sizes[i] - 1) * strides[i];
+        if (last >= off) last = checked_add(last, checked_mul(sizes[i] - 1, strides[i], "as_strided"), "as_strided");
     }
     const auto capacity = static_cast<std::int64_t>(t.impl().storage->nbytes() / t.element_size());
     PESO_CHECK(off >= 0 && last < capacity, IndexError,
@@ -148,8 +148,8 @@ Tensor slice(const Tensor& t, std::int64_t dim, std::optional<std::int64_t> star
     const std::int64_t s = clampi(start.value_or(0));
     const std::int64_t e = std::max(s, clampi(end.value_or(n)));
     Dims sizes = t.sizes(), strides = t.strides();
-    sizes[d] = (e - s + step - 1) / step;
-    strides[d] = t.stride(d) * step;
+    sizes[d] = e > s ? (e - s - 1) / step + 1 : 0;  // (e - s + step - 1) / step would overflow for a huge step
+    if (sizes[d] > 1) strides[d] = checked_mul(t.stride(d), step, "slice: stride x step");
     return make_view(t, sizes, strides, t.storage_offset() + s * t.stride(d));
 }
 
@@ -158,7 +158,7 @@ Tensor narrow(const Tensor& t, std::int64_t dim, std::int64_t start, std::int64_
     const int d = wrap_dim(dim, t.dim(), "narrow");
     const std::int64_t n = t.size(d);
     if (start < 0) start += n;
-    PESO_CHECK(start >= 0 && length >= 0 && start + length <= n, IndexError,
+    PESO_CHECK(start >= 0 && length >= 0 && length <= n - start, IndexError,
                "narrow: start {} + length {} exceeds size {} of dim {} (shape {})", start, length, n, d, t.sizes());
     Dims sizes = t.sizes();
     sizes[d] = length;
@@ -195,6 +195,7 @@ Tensor expand(const Tensor& t, const Dims& shape) {
         sizes[i] = want;
         strides[i] = have == want ? t.stride(i - lead) : 0;
     }
+    checked_numel(sizes, "expand");  // a view whose element count overflows would break every loop over it
     return make_view(t, sizes, strides, t.storage_offset());
 }
 

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 
 #include "core/error.h"
+#include "core/run_program.h"
 
 namespace peso::examples {
 
@@ -49,22 +49,16 @@ void write_matrix(const fs::path& file, const std::vector<std::vector<double>>& 
 }
 
 bool render_png(const fs::path& png, const std::string& script, int width, int height) {
+    // The script is kept beside the figure (to re-render by hand) and given to
+    // gnuplot on its standard input: no shell, whatever the paths hold.
     const fs::path script_file = fs::path(png).replace_extension(".gp");
-    {
-        std::ofstream f = open_for_writing(script_file);
-        f << fmt::format("set terminal pngcairo size {},{} noenhanced\nset output '{}'\n", width, height,
-                         png.string())
-          << script << '\n';
-    }
-    const std::string cmd = fmt::format("gnuplot '{}' 2>/dev/null", script_file.string());
-    if (std::system(cmd.c_str()) == 0) return true;
     // pngcairo is optional in some gnuplot builds; the plain png terminal is not.
-    {
-        std::ofstream f = open_for_writing(script_file);
-        f << fmt::format("set terminal png size {},{} noenhanced\nset output '{}'\n", width, height, png.string())
-          << script << '\n';
+    for (const char* terminal : {"pngcairo", "png"}) {
+        const std::string full = fmt::format("set terminal {} size {},{} noenhanced\nset output {}\n{}\n", terminal,
+                                             width, height, gnuplot_quote(png.string()), script);
+        open_for_writing(script_file) << full;
+        if (run_program({"gnuplot"}, full).exit_status == 0) return true;
     }
-    if (std::system(cmd.c_str()) == 0) return true;
     std::fprintf(stderr, "(gnuplot not available or failed: no %s)\n", png.string().c_str());
     return false;
 }

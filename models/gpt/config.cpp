@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/checked_size.h"
 #include "core/error.h"
 
 namespace peso::models {
@@ -48,6 +49,15 @@ void GptConfig::validate() const {
     PESO_CHECK(block_size > 0, ValueError, "GptConfig: block_size must be positive, got {}", block_size);
     PESO_CHECK(vocab_size > 0, ValueError, "GptConfig: vocab_size must be positive, got {}", vocab_size);
     PESO_CHECK(dropout >= 0.0 && dropout < 1.0, ValueError, "GptConfig: dropout must be in [0, 1), got {}", dropout);
+    // The parameter count, and the bytes of weights, gradients and two AdamW
+    // moments, must fit 64 bits: a config read from a file is checked before
+    // the model is built, not by a wrapped-around allocation.
+    constexpr std::string_view what = "GptConfig: the parameter count (n_layer, n_embd, vocab_size, block_size)";
+    const std::int64_t C = n_embd;
+    const std::int64_t per_layer = checked_add(checked_product({12, C, C}, what), checked_mul(13, C, what), what);
+    const std::int64_t embeddings = checked_mul(checked_add(vocab_size, block_size, what), C, what);
+    const std::int64_t params = checked_add(checked_mul(n_layer, per_layer, what), embeddings, what);
+    checked_nbytes(params, 4 * sizeof(float), what);
 }
 
 std::string GptConfig::to_json() const {

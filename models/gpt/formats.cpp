@@ -318,9 +318,9 @@ GptWeights read_llmc(const fs::path& file, std::int64_t n_head) {
     return out;
 }
 
-void write_floats(std::ofstream& out, const Tensor& t) {
+void write_floats(nn::AtomicFile& out, const Tensor& t) {
     const Tensor c = to_f32(t);
-    out.write(reinterpret_cast<const char*>(c.data_ptr<float>()), static_cast<std::streamsize>(c.numel() * 4));
+    out.write(c.data_ptr<float>(), static_cast<std::size_t>(c.numel()) * sizeof(float));
 }
 
 void write_llmc(const GptConfig& c, const nn::NamedTensors& state, const fs::path& file) {
@@ -334,33 +334,18 @@ void write_llmc(const GptConfig& c, const nn::NamedTensors& state, const fs::pat
                    values[i]);
         hd[i] = static_cast<std::int32_t>(values[i]);
     }
-    // Written beside the target and renamed over it: never a partial file under that name.
-    const fs::path tmp = fs::path(file.string() + ".tmp");
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        PESO_CHECK(out.good(), IOError, "cannot write {}", file.string());
-        out.write(reinterpret_cast<const char*>(hd.data()), kLlmcHeaderBytes);
-        write_floats(out, by_name.at("transformer.wte.weight"));
-        write_floats(out, zeros({padded - c.vocab_size, c.n_embd}));
-        write_floats(out, by_name.at("transformer.wpe.weight"));
-        for (std::string_view p : kLayerParams)
-            for (std::int64_t i = 0; i < c.n_layer; ++i) write_floats(out, by_name.at(layer_name(i, p)));
-        write_floats(out, by_name.at("transformer.ln_f.weight"));
-        write_floats(out, by_name.at("transformer.ln_f.bias"));
-        out.flush();
-        if (!out.good()) {
-            out.close();
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            throw IOError(fmt::format("cannot write {} (disk full?)", file.string()));
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, file, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw IOError(fmt::format("cannot write {}: {}", file.string(), ec.message()));
-    }
+    // Streamed to a temporary file beside the target, fsync'ed and renamed
+    // over it: never a partial file under that name, even after a crash.
+    nn::AtomicFile out(file.string());
+    out.write(hd.data(), kLlmcHeaderBytes);
+    write_floats(out, by_name.at("transformer.wte.weight"));
+    write_floats(out, zeros({padded - c.vocab_size, c.n_embd}));
+    write_floats(out, by_name.at("transformer.wpe.weight"));
+    for (std::string_view p : kLayerParams)
+        for (std::int64_t i = 0; i < c.n_layer; ++i) write_floats(out, by_name.at(layer_name(i, p)));
+    write_floats(out, by_name.at("transformer.ln_f.weight"));
+    write_floats(out, by_name.at("transformer.ln_f.bias"));
+    out.commit();
 }
 
 }  // namespace

@@ -149,7 +149,11 @@ std::map<std::string, double> Optimizer::state_scalars() const {
     return out;
 }
 
-void Optimizer::load_state_dict(const OptimizerState& saved) {
+void Optimizer::load_state_dict(const OptimizerState& saved) { load_state(saved, /*adopt=*/false); }
+
+void Optimizer::load_state_dict(OptimizerState&& saved) { load_state(saved, /*adopt=*/true); }
+
+void Optimizer::load_state(const OptimizerState& saved, bool adopt) {
     const std::string who = type_name();
     const double saved_groups = require_scalar(saved.scalars, "num_groups", who);
     PESO_CHECK(saved_groups == static_cast<double>(groups_.size()), ValueError,
@@ -209,10 +213,14 @@ void Optimizer::load_state_dict(const OptimizerState& saved) {
             if (!state[first + k].empty()) check_state(state[first + k], first + k, options[g]);
     }
 
-    // Everything checked: copy the tensors in (never aliasing the source).
+    // Everything checked: copy the tensors in (never aliasing the source,
+    // unless the caller gave them away).
     NoGradGuard no_grad;
     for (std::size_t i = 0; i < state.size(); ++i) {
         for (auto& [name, t] : state[i].tensors) {
+            if (adopt && t.dtype() == params[i]->dtype() && t.device() == params[i]->device() && t.is_contiguous() &&
+                t.storage_offset() == 0)
+                continue;
             Tensor copy = native::empty(params[i]->sizes(), params[i]->options());
             native::copy_(copy, t);
             t = copy;

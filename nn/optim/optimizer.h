@@ -88,6 +88,10 @@ public:
     // as saved, as PyTorch does). Tensors are copied and
     // converted to their parameter's dtype and device.
     void load_state_dict(const OptimizerState& state);
+    // The same, adopting the state's tensors that already have their
+    // parameter's dtype, device and layout instead of copying them (a
+    // checkpoint's freshly read tensors: loading then needs no second copy).
+    void load_state_dict(OptimizerState&& state);
 
 protected:
     // Per-parameter state, created by the first update that sees a gradient.
@@ -115,6 +119,7 @@ protected:
     const ParamState& state(std::size_t index) const { return state_.at(index); }
 
 private:
+    void load_state(const OptimizerState& saved, bool adopt);
     Options merged(const Options& overrides, std::size_t group_index) const;
 
     Options defaults_;

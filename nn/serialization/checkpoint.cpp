@@ -2,7 +2,9 @@
 
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "nn/serialization/module_io.h"
 #include "nn/serialization/safetensors.h"
 
 namespace peso::nn {
@@ -17,8 +19,18 @@ nlohmann::json parse_meta(const Metadata& meta, const std::string& path) {
     auto it = meta.find(kMetaKey);
     PESO_CHECK(it != meta.end(), IOError, "{}: not a peso training checkpoint (no '{}' metadata)", path, kMetaKey);
     try {
-        return nlohmann::json::parse(it->second);
-    } catch (const std::exception& e) {
+        nlohmann::json meta = nlohmann::json::parse(it->second);
+        PESO_CHECK(meta.is_object(), IOError, "{}: corrupted checkpoint metadata: not a JSON object", path);
+        return meta;
+    } catch (const nlohmann::json::exception& e) {
+        throw IOError(fmt::format("{}: corrupted checkpoint metadata: {}", path, e.what()));
+    }
+}
+
+CheckpointInfo checkpoint_info(const nlohmann::json& meta, const std::string& path) {
+    try {
+        return {meta.value("step", std::int64_t{0}), meta.value("extra", std::string())};
+    } catch (const nlohmann::json::exception& e) {
         throw IOError(fmt::format("{}: corrupted checkpoint metadata: {}", path, e.what()));
     }
 }
@@ -55,49 +67,67 @@ void save_checkpoint(const std::string& path, const Module& model, const optim::
 }
 
 CheckpointInfo read_checkpoint_info(const std::string& path) {
-    const auto content = load_safetensors(path);
-    const auto meta = parse_meta(content.metadata, path);
-    return {meta.value("step", std::int64_t{0}), meta.value("extra", std::string())};
+    const SafetensorsReader reader(path);  // the header only: no tensor is read
+    return checkpoint_info(parse_meta(reader.metadata(), path), path);
 }
 
 CheckpointInfo load_checkpoint(const std::string& path, Module& model, optim::Optimizer* optimizer,
                                optim::LRScheduler* scheduler, bool restore_rng) {
-    const auto content = load_safetensors(path);
-    const auto meta = parse_meta(content.metadata, path);
-    NamedTensors model_state;
-    optim::OptimizerState opt_state;
-    for (const auto& [name, t] : content.tensors) {
-        if (name.rfind(kModelPrefix, 0) == 0) model_state.emplace_back(name.substr(std::strlen(kModelPrefix)), t);
-        else if (name.rfind(kOptimPrefix, 0) == 0) opt_state.tensors.emplace_back(name.substr(std::strlen(kOptimPrefix)), t);
-        else throw IOError(fmt::format("{}: unexpected tensor '{}' in a checkpoint", path, name));
-    }
+    // The file is mapped and its header checked; the model's tensors are read
+    // straight into the model once everything else has been checked, the
+    // optimizer's become its state: no second copy of either.
+    const SafetensorsReader reader(path);
+    const auto meta = parse_meta(reader.metadata(), path);
+    for (const SafetensorsEntry& e : reader.entries())
+        PESO_CHECK(e.name.starts_with(kModelPrefix) || e.name.starts_with(kOptimPrefix), IOError,
+                   "{}: unexpected tensor '{}' in a checkpoint", path, e.name);
+    const CheckpointInfo info = checkpoint_info(meta, path);
     try {
         // Check everything that can be checked before changing anything.
+        optim::OptimizerState opt_state;
         if (optimizer) {
             PESO_CHECK(meta.contains("optimizer"), IOError, "{}: the checkpoint holds no optimizer state", path);
-            const std::string type = meta["optimizer"]["type"].get<std::string>();
+            const std::string type = meta.at("optimizer").at("type").get<std::string>();
             PESO_CHECK(type == optimizer->type_name(), IOError, "{}: checkpoint optimizer is {}, the run uses {}", path,
                        type, optimizer->type_name());
-            opt_state.scalars = to_map(meta["optimizer"]["scalars"]);
+            opt_state.scalars = to_map(meta.at("optimizer").at("scalars"));
         }
         if (scheduler) {
             PESO_CHECK(meta.contains("scheduler"), IOError, "{}: the checkpoint holds no scheduler state", path);
-            const std::string type = meta["scheduler"]["type"].get<std::string>();
+            const std::string type = meta.at("scheduler").at("type").get<std::string>();
             PESO_CHECK(type == scheduler->type_name(), IOError, "{}: checkpoint scheduler is {}, the run uses {}",
                        path, type, scheduler->type_name());
         }
-        model.load_state_dict(model_state, /*strict=*/true);
-        if (optimizer) optimizer->load_state_dict(opt_state);
-        if (scheduler) scheduler->load_state_dict(to_map(meta["scheduler"]["state"]));
+        // A failed load changes nothing: the model is checked first, the
+        // scheduler (a few numbers) is restored if the optimizer then fails,
+        // and the optimizer checks all its state before taking any; the
+        // model's copy, all checked, comes last.
+        model.check_state_dict(state_specs(reader, kModelPrefix), /*strict=*/true);
+        std::optional<std::pair<std::uint64_t, std::uint64_t>> rng;
         if (restore_rng && meta.contains("rng"))
-            default_generator().set_state(std::stoull(meta["rng"]["seed"].get<std::string>()),
-                                          std::stoull(meta["rng"]["offset"].get<std::string>()));
+            rng.emplace(std::stoull(meta.at("rng").at("seed").get<std::string>()),
+                        std::stoull(meta.at("rng").at("offset").get<std::string>()));
+        const auto scheduler_before = scheduler ? scheduler->state_dict() : std::map<std::string, double>{};
+        if (scheduler) scheduler->load_state_dict(to_map(meta.at("scheduler").at("state")));
+        try {
+            if (optimizer) {
+                for (const SafetensorsEntry& e : reader.entries())
+                    if (e.name.starts_with(kOptimPrefix))
+                        opt_state.tensors.emplace_back(e.name.substr(std::strlen(kOptimPrefix)), reader.read(e));
+                optimizer->load_state_dict(std::move(opt_state));
+            }
+        } catch (...) {
+            if (scheduler) scheduler->load_state_dict(scheduler_before);
+            throw;
+        }
+        read_module_state(reader, model, kModelPrefix);
+        if (rng) default_generator().set_state(rng->first, rng->second);
     } catch (const IOError&) {
         throw;
     } catch (const std::exception& e) {
         throw IOError(fmt::format("{}: {}", path, e.what()));
     }
-    return {meta.value("step", std::int64_t{0}), meta.value("extra", std::string())};
+    return info;
 }
 
 }  // namespace peso::nn

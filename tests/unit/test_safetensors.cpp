@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "backends/host_allocator.h"
 #include "nn/module.h"
 #include "nn/serialization/module_io.h"
 #include "nn/serialization/safetensors.h"
@@ -124,4 +125,56 @@ TEST_CASE("a module saves and loads its state dict; mismatches name the tensor")
     CHECK_THROWS_WITH_AS(load_module(*b, path), doctest::Contains("missing key 'bias'"), IOError);
     load_module(*b, path, /*strict=*/false);
     CHECK(equal(b->w, zeros({2, 3})));
+}
+
+TEST_CASE("crafted headers: sizes that overflow, shapes of the wrong kind, and no allocation before the checks") {
+    auto refuse = [](const std::vector<char>& b, const char* needle) {
+        CAPTURE(needle);
+        CHECK_THROWS_WITH_AS(parse_safetensors(b, "bad.safetensors"), doctest::Contains(needle), IOError);
+    };
+    // 2^32 x 2^32 elements wrap to 0 in 64 bits: a zero-length span must not pass for them.
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", 0),
+           "more elements than 64 bits");
+    // 2^62 elements of 4 bytes wrap to 0 bytes.
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":[4611686018427387904],"data_offsets":[0,0]}})", 0), "more bytes than 64 bits");
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]}})", 4), "at most 8");
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}})", 8), "not an integer");
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":"2","data_offsets":[0,8]}})", 8), "shape");
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}})", 8), "data_offsets");
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8), "outside");
+    refuse(raw_file(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}})", 8), "data_offsets");
+    refuse(raw_file(R"({"w":{"dtype":7,"shape":[2],"data_offsets":[0,8]}})", 8), "dtype");
+    refuse(raw_file(R"({"w":[1,2]})", 8), "not an object");
+    refuse(raw_file(R"({"__metadata__":{"a":1}})", 0), "not a string");
+    refuse(raw_file(R"([1,2])", 0), "not an object");
+    // A gap between two tensors (data not covered).
+    refuse(raw_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})", 12),
+           "gap");
+    // Nothing was allocated for any of them: a refused file leaves the allocator as it was.
+    const auto live = host_allocator().stats().live_blocks;
+    refuse(raw_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[3],"data_offsets":[8,16]}})", 16),
+           "needs 12 bytes");
+    CHECK(host_allocator().stats().live_blocks == live);
+}
+
+TEST_CASE("loading maps the file; a crafted file on disk is refused like the same bytes in memory") {
+    const std::string path = temp_path("crafted.safetensors");
+    const auto bytes = raw_file(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", 0);
+    write_file_atomically(path, bytes.data(), bytes.size());
+    CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("crafted.safetensors"), IOError);
+    write_file_atomically(path, "", 0);
+    CHECK_THROWS_WITH_AS(load_safetensors(path), doctest::Contains("too short"), IOError);
+    CHECK_THROWS_WITH_AS(load_safetensors(temp_path("")), doctest::Contains("not a regular file"), IOError);
+    // Streamed writing and mapped reading agree with the in-memory forms, byte for byte.
+    const NamedTensors t = {{"a", arange(10).to(DType::f32)}, {"b", ones({3, 2}, DType::i64).t()}, {"c", zeros({0, 4})}};
+    save_safetensors(path, t, {{"k", "v"}});
+    CHECK(read_file(path) == serialize_safetensors(t, {{"k", "v"}}));
+    const SafetensorsReader reader(path);
+    REQUIRE(reader.entries().size() == 3);
+    CHECK(reader.entries()[1].shape == Dims{2, 3});
+    Tensor dst = zeros({10});
+    reader.read_into(reader.entries()[0], dst);
+    CHECK(equal(dst, arange(10).to(DType::f32)));
+    Tensor wrong = zeros({11});
+    CHECK_THROWS_AS(reader.read_into(reader.entries()[0], wrong), ShapeError);
 }
