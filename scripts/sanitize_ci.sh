@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The sanitizer half of CI (`make sanitize-ci`): an AddressSanitizer +
+# The sanitizer build meant for CI (`make sanitize-ci`; .ci/run does not run
+# it yet): an AddressSanitizer +
 # UndefinedBehaviorSanitizer (+ LeakSanitizer) build of only what the labels
 # below run, then those tests. Building every program of the project twice
 # would not fit CI's time on 2 cores; the labels cover the engine (unit,
