@@ -46,10 +46,19 @@ inline void compare_with_reference(const OpCase& op, Device device, std::uint64_
     }
 }
 
-// adam_step on `device` and on the cpu backend from the same tensors: every
-// operation is rounded in the same order on both, so the results must be
-// equal bit for bit (where the CPU has FMA, as the fused loop then uses it;
-// elsewhere the cpu rounds "a * b + c" twice and only closeness is expected).
+// An optimizer step's result on the cpu (x) and on another device (y): every
+// operation is rounded in the same order on both, so they must be equal bit
+// for bit where the CPU has FMA, as the fused loop then uses it; elsewhere the
+// cpu rounds "a * b + c" twice and only closeness is expected.
+inline void check_rounded_alike(const Tensor& x, const Tensor& y) {
+#if defined(__FMA__)
+    CHECK(equal(x, y.to(Device::cpu())));
+#else
+    CHECK(allclose(x, y.to(Device::cpu()), 1e-6, 1e-7));
+#endif
+}
+
+// adam_step on `device` and on the cpu backend from the same tensors.
 inline void check_adam_step_matches_cpu(Device device) {
     for (DType t : {DType::f32, DType::f64}) {
         Generator gen(17);
@@ -77,13 +86,8 @@ inline void check_adam_step_matches_cpu(Device device) {
             CAPTURE(t);
             const auto& a = on_cpu[k];
             const auto& b = on_device[k];
-            for (auto [x, y] : {std::pair{a.param, b.param}, {a.exp_avg, b.exp_avg}, {a.exp_avg_sq, b.exp_avg_sq}}) {
-#if defined(__FMA__)
-                CHECK(equal(x, y.to(Device::cpu())));
-#else
-                CHECK(allclose(x, y.to(Device::cpu()), 1e-6, 1e-7));
-#endif
-            }
+            for (auto [x, y] : {std::pair{a.param, b.param}, {a.exp_avg, b.exp_avg}, {a.exp_avg_sq, b.exp_avg_sq}})
+                check_rounded_alike(x, y);
         }
     }
 }
@@ -118,13 +122,7 @@ inline void check_sgd_step_matches_cpu(Device device) {
             const auto& b = on_device[k];
             std::vector<std::pair<Tensor, Tensor>> pairs{{a.param, b.param}};
             if (a.momentum_buffer.defined()) pairs.emplace_back(a.momentum_buffer, b.momentum_buffer);
-            for (const auto& [x, y] : pairs) {
-#if defined(__FMA__)
-                CHECK(equal(x, y.to(Device::cpu())));
-#else
-                CHECK(allclose(x, y.to(Device::cpu()), 1e-6, 1e-7));
-#endif
-            }
+            for (const auto& [x, y] : pairs) check_rounded_alike(x, y);
         }
     }
 }
