@@ -98,8 +98,10 @@ ok "resume with more --steps" -- "$PESO" gpt train --out "$T/split" --resume --s
 grep -q "^done: 45 steps" "$T/out" || { fail "--steps raised on resume"; cat "$T/out"; }
 
 # Ctrl-C: the checkpoint is written, exit status 130, and --resume continues.
-# (timeout forwards the SIGINT, and ends a run that ignored it.)
-timeout -k 5 60 "$PESO" gpt train "${TINY[@]}" --steps 1000000 --out "$T/int" >"$T/int.out" 2>"$T/int.err" &
+# (timeout forwards the SIGINT, and ends a run that ignored it; it kills a run
+# that has not exited -k seconds after the SIGINT, so that must leave time to
+# write the checkpoint and the plot on a loaded machine.)
+timeout -k 30 90 "$PESO" gpt train "${TINY[@]}" --steps 1000000 --out "$T/int" >"$T/int.out" 2>"$T/int.err" &
 pid=$!
 for _ in $(seq 1 300); do
     [ "$(cat "$T/int/train_log.csv" 2>/dev/null | wc -l)" -gt 5 ] && break
