@@ -6,18 +6,21 @@
 //             prompt with the KV cache (batch 1).
 // Weights are random (speed does not depend on them); batches are random ids.
 // Run: peso_gpt_bench [train|generate|baby|small|gpt2] [--steps N] [--warmup N] [--seq T]
-//                      [--checkpoint-activations]
+//                      [--checkpoint-activations] [--bf16]
 //   --seq T overrides the sequence length (GPT-2's default here is 64);
-//   --checkpoint-activations recomputes each block during backward.
+//   --checkpoint-activations recomputes each block during backward;
+//   --bf16 trains under peso::autocast (bf16 matrix products, fp32 weights).
 #include <fmt/format.h>
 #include <omp.h>
 #include <sys/resource.h>
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "autograd/autocast.h"
 #include "backends/host_allocator.h"
 #include "bench/timing.h"
 #include "models/gpt/generation.h"
@@ -77,6 +80,7 @@ struct TrainOptions {
     int warmup = 2;  // warm-up steps fill the allocator's cache
     std::int64_t seq = 0;  // 0: the case's default
     bool checkpoint_activations = false;
+    bool bf16 = false;  // mixed precision (peso::autocast)
 };
 
 void bench_train(const TrainCase& tc, const TrainOptions& to) {
@@ -94,6 +98,8 @@ void bench_train(const TrainCase& tc, const TrainOptions& to) {
     const Tensor targets = randint(0, tc.config.vocab_size, {tc.batch, T});
     std::vector<double> times;
     float loss = 0;
+    std::optional<autocast> mixed_precision;
+    if (to.bf16) mixed_precision.emplace(DType::bf16);
     for (int s = 0; s < to.steps + to.warmup; ++s) {
         const double t0 = bench::now_seconds();
         opt.zero_grad();
@@ -111,7 +117,7 @@ void bench_train(const TrainCase& tc, const TrainOptions& to) {
     fmt::print("{:<6} {:>2}L {:>2}H {:>4}d  B={:<2} T={:<4}{} {:>9.1f} ms/step {:>9.0f} tok/s   (min {:.1f}, max {:.1f}; "
                "loss {:.3f}; peak RSS {:.2f} GB)\n",
                tc.name, tc.config.n_layer, tc.config.n_head, tc.config.n_embd, tc.batch, T,
-               to.checkpoint_activations ? " ckpt" : "", med * 1e3,
+               std::string(to.checkpoint_activations ? " ckpt" : "") + (to.bf16 ? " bf16" : ""), med * 1e3,
                static_cast<double>(tc.batch * T) / med, *std::min_element(times.begin(), times.end()) * 1e3,
                *std::max_element(times.begin(), times.end()) * 1e3, loss, peak_rss_gb());
 }
@@ -151,6 +157,7 @@ int main(int argc, char** argv) {
         else if (std::strcmp(argv[i], "--warmup") == 0 && has_value) to.warmup = std::max(0, std::atoi(argv[++i]));
         else if (std::strcmp(argv[i], "--seq") == 0 && has_value) to.seq = std::max(1, std::atoi(argv[++i]));
         else if (std::strcmp(argv[i], "--checkpoint-activations") == 0) to.checkpoint_activations = true;
+        else if (std::strcmp(argv[i], "--bf16") == 0) to.bf16 = true;
         else what.emplace_back(argv[i]);
     }
     if (what.empty()) what = {"train", "generate"};

@@ -24,6 +24,7 @@ struct SampleArgs {
     double temperature = 0.8, top_p = 1.0;
     std::uint64_t seed = 1337;
     bool no_cache = false;
+    std::string dtype = "f32";  // bf16: the weights converted to bfloat16, every op on bf16
 };
 
 // The prompt's tokens. As nanoGPT's sample.py: an empty prompt starts from GPT-2's
@@ -60,6 +61,7 @@ int run_sample(const SampleArgs& a) {
     if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
     const Device device = Device::parse(a.device);
     LoadedGpt g = load_gpt_dir(a.ckpt);
+    if (a.dtype == "bf16") g.model->to(DType::bf16);
     const std::string prompt = a.prompt_file.empty() ? a.prompt : read_text_file(a.prompt_file);
     std::vector<std::int64_t> ids = prompt_tokens(*g.tokenizer, prompt);
     const auto block = static_cast<std::size_t>(g.model->config().block_size);
@@ -96,7 +98,7 @@ int run_sample(const SampleArgs& a) {
 }
 
 struct EvalArgs {
-    std::string ckpt, data, split = "all", device = "cpu";
+    std::string ckpt, data, split = "all", device = "cpu", dtype = "f32";
     std::int64_t batch = 8, threads = 0;
 };
 
@@ -104,6 +106,7 @@ int run_eval(const EvalArgs& a) {
     if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
     const Device device = Device::parse(a.device);
     LoadedGpt g = load_gpt_dir(a.ckpt);
+    if (a.dtype == "bf16") g.model->to(DType::bf16);
     if (!device.is_cpu()) g.model->to(device);
     const bool terminal = Progress::stderr_is_terminal();
     std::vector<int> ids = g.tokenizer->encode(read_text_file(a.data));
@@ -171,6 +174,10 @@ Runner add_gpt_sample(CLI::App& gpt) {
         ->capture_default_str()
         ->check(at_least(0));
     cmd->add_flag("--no-cache", a->no_cache, "recompute the prefix at every token (for comparison)");
+    cmd->add_option("--dtype", a->dtype, "f32, or bf16: the weights in bfloat16 (half the memory), ops computing in "
+                                         "float32 and rounding their results to bfloat16")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"f32", "bf16"}));
     return [a, cmd]() { return cmd->parsed() ? run_sample(*a) : -1; };
 }
 
@@ -184,6 +191,9 @@ Runner add_gpt_eval(CLI::App& gpt) {
                     "all: the whole file; val: its last 10% (the split `peso gpt train` holds out)")
         ->capture_default_str()
         ->check(CLI::IsMember({"all", "val"}));
+    cmd->add_option("--dtype", a->dtype, "f32, or bf16: the weights in bfloat16, every op on bf16")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"f32", "bf16"}));
     cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str()->check(device_check());
     cmd->add_option("--threads", a->threads, "CPU threads (0: $OMP_NUM_THREADS, else all cores)")
         ->capture_default_str()

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "autograd/autocast.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/gpt_files.h"
@@ -291,6 +292,11 @@ int run_train(TrainArgs a) {
                a.data, ids.size(), config.block_size);
     // Initialized on the CPU (the same weights for a seed on any device), then moved.
     if (!device.is_cpu()) model.to(device);
+    // --dtype bf16: the whole run (training and evaluation) under autocast; weights stay float32.
+    PESO_CHECK(a.dtype == "f32" || device.is_cpu(), ValueError, "--dtype {}: mixed precision runs on the cpu only",
+               a.dtype);
+    std::optional<autocast> mixed_precision;
+    if (a.dtype == "bf16") mixed_precision.emplace(DType::bf16);
     std::unique_ptr<nn::optim::Optimizer> opt = make_optimizer(a, model);
     nn::optim::WarmupCosineLR sched(*opt, a.warmup_steps(), a.steps, a.final_lr());
     const auto order = a.batch_order == "random" ? nn::data::BatchOrder::random : nn::data::BatchOrder::sequential;
@@ -524,6 +530,11 @@ Runner add_gpt_train(CLI::App& gpt) {
                     "under mpirun: seconds a rank waits for the others before giving up (0: $PESO_DIST_TIMEOUT or 45)")
         ->capture_default_str()
         ->check(at_least(0));
+    cmd->add_option("--dtype", a->dtype,
+                    "f32, or bf16: mixed precision (matrix products in bfloat16 with float32 accumulation, "
+                    "float32 weights, optimizer, softmax, layer_norm and loss)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"f32", "bf16"}));
     cmd->add_flag("--checkpoint-activations", a->checkpoint_activations,
                   "recompute each block's activations during backward instead of keeping them: less memory, about "
                   "a third more time per step");

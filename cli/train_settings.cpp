@@ -43,6 +43,7 @@ const Setting kSettings[] = {
     {"--dropout", &TrainArgs::dropout, true},
     {"--bias", &TrainArgs::bias, true},
     {"--seed", &TrainArgs::seed, true},
+    {"--dtype", &TrainArgs::dtype, true},
     {"--steps", &TrainArgs::steps, false},
     {"--eval-every", &TrainArgs::eval_every, false},
     {"--eval-batches", &TrainArgs::eval_batches, false},

@@ -19,6 +19,7 @@ struct TrainArgs {
     double weight_decay = 0.1, beta1 = 0.9, beta2 = 0.99, grad_clip = 1.0, dropout = 0.0;
     bool bias = true;
     std::string device = "cpu";
+    std::string dtype = "f32";  // bf16: mixed precision (products in bf16 under peso::autocast, fp32 weights)
     double max_time = 0;      // seconds; 0 = no limit
     double dist_timeout = 0;  // seconds a rank waits for the others; 0 = $PESO_DIST_TIMEOUT or 45
     std::uint64_t seed = 1337;

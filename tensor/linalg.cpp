@@ -5,6 +5,7 @@
 // reaches BLAS as a transpose flag, not as a copy.
 #include "backends/registry.h"
 #include "tensor/broadcast.h"
+#include "tensor/mixed_precision.h"
 #include "tensor/native.h"
 
 namespace peso::native {
@@ -12,7 +13,7 @@ namespace peso::native {
 namespace {
 
 bool has_matmul_kernel(DType t) {
-    return t == DType::f32 || t == DType::f64 || t == DType::i32 || t == DType::i64;
+    return t == DType::bf16 || t == DType::f32 || t == DType::f64 || t == DType::i32 || t == DType::i64;
 }
 
 void check_operands(const char* op, const Tensor& a, const Tensor& b) {
@@ -23,7 +24,7 @@ void check_operands(const char* op, const Tensor& a, const Tensor& b) {
                "{}: expected both operands to have the same dtype, got {} (shape {}) and {} (shape {})", op,
                a.dtype(), a.sizes(), b.dtype(), b.sizes());
     PESO_CHECK(has_matmul_kernel(a.dtype()), DTypeError,
-               "{}: dtype {} is not supported (float32, float64, int32 and int64 are)", op, a.dtype());
+               "{}: dtype {} is not supported (bfloat16, float32, float64, int32 and int64 are)", op, a.dtype());
 }
 
 Dims leading_dims(const Tensor& t) {
@@ -87,7 +88,7 @@ TensorArg batched_arg(const Tensor& t, const Dims& batch, Tensor& keep) {
     return arg;
 }
 
-Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
+Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b, DType out_dtype) {
     PESO_CHECK(a.defined() && b.defined(), ValueError, "{}: undefined operand", op);
     PESO_CHECK(a.dim() >= 1 && b.dim() >= 1, ShapeError, "{}: both operands need at least 1 dim, got shapes {} and {}",
                op, a.sizes(), b.sizes());
@@ -102,7 +103,7 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
     Dims shape = batch;
     shape.push_back(m);
     shape.push_back(n);
-    Tensor out = empty(shape, a.options());
+    Tensor out = empty(shape, a.options().dtype(out_dtype));
     if (k == 0) {
         zero_(out);
     } else if (out.numel() > 0) {
@@ -122,13 +123,21 @@ Tensor matmul_impl(const char* op, const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-Tensor matmul(const Tensor& a, const Tensor& b) { return matmul_impl("matmul", a, b); }
+Tensor matmul(const Tensor& a, const Tensor& b) { return matmul_impl("matmul", a, b, a.dtype()); }
+
+Tensor matmul_as(const Tensor& a, const Tensor& b, DType out_dtype) {
+    PESO_CHECK(a.defined() && b.defined(), ValueError, "matmul_as: undefined operand");
+    PESO_CHECK(out_dtype == a.dtype() || (a.dtype() == DType::bf16 && out_dtype == DType::f32), DTypeError,
+               "matmul_as: a {} product cannot write {} (only bfloat16 operands may write float32)", a.dtype(),
+               out_dtype);
+    return matmul_impl("matmul_as", a, b, out_dtype);
+}
 
 Tensor mm(const Tensor& a, const Tensor& b) {
     PESO_CHECK(a.defined() && b.defined(), ValueError, "mm: undefined operand");
     PESO_CHECK(a.dim() == 2 && b.dim() == 2, ShapeError, "mm: expected 2-D operands, got shapes {} and {}",
                a.sizes(), b.sizes());
-    return matmul_impl("mm", a, b);
+    return matmul_impl("mm", a, b, a.dtype());
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
@@ -137,7 +146,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
                a.sizes(), b.sizes());
     PESO_CHECK(a.size(0) == b.size(0), ShapeError, "bmm: batch sizes differ, got shapes {} and {}", a.sizes(),
                b.sizes());
-    return matmul_impl("bmm", a, b);
+    return matmul_impl("bmm", a, b, a.dtype());
 }
 
 }  // namespace peso::native

@@ -1,7 +1,9 @@
 // Matrix products and einsum, and their derivatives.
 #include <string>
 
+#include "autograd/autocast.h"
 #include "autograd/ops/common.h"
+#include "tensor/mixed_precision.h"
 
 namespace peso {
 
@@ -42,6 +44,58 @@ BackwardFn matmul_backward(const Dims& sa, const Dims& sb, bool b_transposed) {
     };
 }
 
+// ---- autocast (autocast.h): the product in bf16 with a float32 result ----
+
+// Whether a product of a and b runs in bf16 under the thread's autocast scope:
+// float32 operands (a bf16 one is taken as it is) on the cpu.
+bool autocasts(const Tensor& a, const Tensor& b) {
+    if (!autocast_dtype()) return false;
+    const auto castable = [](const Tensor& t) { return t.dtype() == DType::f32 || t.dtype() == DType::bf16; };
+    return castable(a) && castable(b) && (a.dtype() == DType::f32 || b.dtype() == DType::f32) && a.device().is_cpu() &&
+           b.device().is_cpu();
+}
+
+// t in bf16, keeping a transposed matrix transposed (a Linear's weight.t()
+// converts as the contiguous weight it is and reaches the GEMM as a flag).
+Tensor to_bf16(const Tensor& t) {
+    if (t.dtype() == DType::bf16) return t;
+    if (is_transposed_matrix(t)) return mT(native::to_dtype(mT(t), DType::bf16));
+    return native::to_dtype(t, DType::bf16);
+}
+
+// The operands' gradients: g rounded to bf16, both products accumulated in
+// float32 (float32 gradients for the float32 operands).
+BackwardFn autocast_matmul_backward(const Dims& sa, const Dims& sb, bool b_transposed) {
+    return [sa, sb, b_transposed](const Ctx& c, const Grads& g) -> Grads {
+        Grads r(2);
+        const Tensor g16 = to_bf16(g[0]);
+        if (c.needs_input_grad(0)) r[0] = sum_to(native::matmul_as(g16, mT(c.saved(1)), DType::f32), sa);
+        if (c.needs_input_grad(1)) {
+            const Tensor a16 = c.saved(0);
+            if (sb.size() == 2 && a16.dim() >= 2) {  // b shared by a's batch: one GEMM over all rows (as above)
+                std::int64_t rows = 1;
+                for (std::int64_t d = 0; d + 1 < a16.dim(); ++d) rows *= a16.size(d);
+                const Tensor a2 = a16.reshape({rows, a16.size(-1)}), g2 = g16.reshape({rows, g16.size(-1)});
+                r[1] = b_transposed ? mT(native::matmul_as(mT(g2), a2, DType::f32))
+                                    : native::matmul_as(mT(a2), g2, DType::f32);
+            } else {
+                r[1] = sum_to(native::matmul_as(mT(a16), g16, DType::f32), sb);
+            }
+        }
+        return r;
+    };
+}
+
+Tensor autocast_matmul(const char* name, const Tensor& a, const Tensor& b) {
+    const Tensor a16 = to_bf16(a), b16 = to_bf16(b);
+    Tensor out = native::matmul_as(a16, b16, DType::f32);
+    if (!should_record({&a, &b})) return out;
+    record(name, {a, b}, {out},
+           {requires_grad(b) ? save(a16) : SavedTensor(), requires_grad(a) ? save(b16) : SavedTensor()},
+           autocast_matmul_backward(a.sizes(), b.sizes(), is_transposed_matrix(b)));
+    return out;
+}
+
 Tensor matmul_nd(const char* name, const Tensor& a, const Tensor& b, Tensor out) {
     if (!should_record({&a, &b})) return out;
     record(name, {a, b}, {out}, {requires_grad(b) ? save(a) : SavedTensor(), requires_grad(a) ? save(b) : SavedTensor()},
@@ -64,11 +118,18 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     if (a.dim() == 1 && b.dim() > 2) return squeeze(matmul(unsqueeze(a, 0), b), -2);
     if (b.dim() == 1 && a.dim() > 2) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+    if (autocasts(a, b)) return autocast_matmul("matmul", a, b);
     return matmul_nd("matmul", a, b, native::matmul(a, b));
 }
 
-Tensor mm(const Tensor& a, const Tensor& b) { return matmul_nd("mm", a, b, native::mm(a, b)); }
-Tensor bmm(const Tensor& a, const Tensor& b) { return matmul_nd("bmm", a, b, native::bmm(a, b)); }
+Tensor mm(const Tensor& a, const Tensor& b) {
+    if (autocasts(a, b) && a.dim() == 2 && b.dim() == 2) return autocast_matmul("mm", a, b);
+    return matmul_nd("mm", a, b, native::mm(a, b));
+}
+Tensor bmm(const Tensor& a, const Tensor& b) {
+    if (autocasts(a, b) && a.dim() == 3 && b.dim() == 3 && a.size(0) == b.size(0)) return autocast_matmul("bmm", a, b);
+    return matmul_nd("bmm", a, b, native::bmm(a, b));
+}
 
 // ---- einsum ---------------------------------------------------------------------------
 // The gradient of an operand is itself an einsum: contract the output

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "backends/bf16_host.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/parallel.h"
 #include "backends/cpu/row_reductions.h"
@@ -37,6 +38,12 @@ template <typename T> void zero_row(T* __restrict dx, std::int64_t n) {
 
 void CpuBackend::cross_entropy(const TensorArg& loss, const TensorArg& lse, const TensorArg& logits,
                                const TensorArg& target, const TensorArg& valid) {
+    if (bf16::any(loss, lse, logits)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_loss(*this, loss, bf16::Widened::Role::out),
+              w_lse(*this, lse, bf16::Widened::Role::out),
+              w_logits(*this, logits, bf16::Widened::Role::in);
+        return cross_entropy(w_loss, w_lse, w_logits, target, valid);
+    }
     visit_floating(logits.dtype, "cross_entropy", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = logits.sizes[0], n = logits.sizes[1];
@@ -56,6 +63,13 @@ void CpuBackend::cross_entropy(const TensorArg& loss, const TensorArg& lse, cons
 
 void CpuBackend::cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
                                         const TensorArg& target, const TensorArg& valid, const TensorArg& lse) {
+    if (bf16::any(dlogits, grad, logits, lse)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_dlogits(*this, dlogits, bf16::Widened::Role::out),
+              w_grad(*this, grad, bf16::Widened::Role::in),
+              w_logits(*this, logits, bf16::Widened::Role::in),
+              w_lse(*this, lse, bf16::Widened::Role::in);
+        return cross_entropy_backward(w_dlogits, w_grad, w_logits, target, valid, w_lse);
+    }
     visit_floating(logits.dtype, "cross_entropy_backward", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = logits.sizes[0], n = logits.sizes[1];

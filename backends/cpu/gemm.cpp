@@ -6,9 +6,18 @@
 
 #include <climits>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "core/error.h"
+
+// oneDNN exports its row-major bf16 GEMM (as dnnl_sgemm's sibling) without
+// declaring it in its public headers; its tests and Intel's TensorFlow
+// extension declare it the same way. bfloat16_t there is a 16-bit struct.
+extern "C" dnnl_status_t dnnl_gemm_bf16bf16f32(char transa, char transb, dnnl_dim_t M, dnnl_dim_t N, dnnl_dim_t K,
+                                                float alpha, const std::uint16_t* A, dnnl_dim_t lda,
+                                                const std::uint16_t* B, dnnl_dim_t ldb, float beta, float* C,
+                                                dnnl_dim_t ldc);
 
 namespace peso::cpu {
 
@@ -140,6 +149,33 @@ void gemm(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<double> a,
     cblas_dgemm(CblasRowMajor, cblas_flag(a.transposed), cblas_flag(b.transposed), static_cast<int>(m),
                 static_cast<int>(n), static_cast<int>(k), 1.0, a.data, static_cast<int>(a.ld), b.data,
                 static_cast<int>(b.ld), 0.0, c, static_cast<int>(ldc));
+}
+
+namespace {
+
+// A rows x cols operand widened to a packed float32 matrix (as stored: the
+// transpose flag is kept).
+std::unique_ptr<float[]> widened(GemmOperand<bfloat16> x, std::int64_t rows, std::int64_t cols) {
+    const std::int64_t r = x.transposed ? cols : rows, c = x.transposed ? rows : cols;
+    auto out = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(r * c));
+    for (std::int64_t i = 0; i < r; ++i) bf16::widen_to_f32(x.data + i * x.ld, out.get() + i * c, static_cast<std::size_t>(c));
+    return out;
+}
+
+}  // namespace
+
+void gemm(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<bfloat16> a, GemmOperand<bfloat16> b, float* c,
+          std::int64_t ldc) {
+    const dnnl_status_t status = dnnl_gemm_bf16bf16f32(
+        a.transposed ? 'T' : 'N', b.transposed ? 'T' : 'N', m, n, k, 1.0f, reinterpret_cast<const std::uint16_t*>(a.data),
+        a.ld, reinterpret_cast<const std::uint16_t*>(b.data), b.ld, 0.0f, c, ldc);
+    if (status == dnnl_success) return;
+    PESO_CHECK(status == dnnl_unimplemented, Error, "matmul: dnnl_gemm_bf16bf16f32 failed with status {} ({}x{}x{})",
+               static_cast<int>(status), m, n, k);
+    const auto wa = widened(a, m, k), wb = widened(b, k, n);
+    const GemmOperand<float> fa{wa.get(), a.transposed ? m : k, a.transposed};
+    const GemmOperand<float> fb{wb.get(), b.transposed ? k : n, b.transposed};
+    gemm(choose_gemm_library(m, n, k, b.transposed, true), m, n, k, fa, fb, c, ldc);
 }
 
 }  // namespace peso::cpu

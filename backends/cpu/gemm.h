@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "core/bfloat16.h"
+
 namespace peso::cpu {
 
 enum class GemmLibrary : std::uint8_t { openblas, onednn };
@@ -37,6 +39,13 @@ void gemm(GemmLibrary lib, std::int64_t m, std::int64_t n, std::int64_t k, GemmO
           GemmOperand<float> b, float* c, std::int64_t ldc);
 // oneDNN has no double-precision GEMM, so float64 always goes to OpenBLAS.
 void gemm(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<double> a, GemmOperand<double> b, double* c,
+          std::int64_t ldc);
+
+// c (float32) = op(a) @ op(b) for bfloat16 a and b, accumulated in float32:
+// oneDNN's bf16 GEMM (AVX-512 BF16 dot products where the CPU has them), or,
+// where oneDNN refuses (a CPU without AVX-512), the float32 GEMM on widened
+// copies, which gives the same products up to the order of the additions.
+void gemm(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<bfloat16> a, GemmOperand<bfloat16> b, float* c,
           std::int64_t ldc);
 
 }  // namespace peso::cpu

@@ -5,6 +5,7 @@
 // same element: results are race-free and do not depend on the thread count.
 #include <cstring>
 
+#include "backends/bf16_host.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/parallel.h"
 
@@ -104,9 +105,9 @@ void CpuBackend::index_add(const TensorArg& self, const TensorArg& index, const 
     const std::int64_t block = column_block(outer, inner);
     const std::int64_t blocks = (inner + block - 1) / block;
     const std::int64_t grain = std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(1, k * block));
-    visit_dtype(self.dtype, "index_add", [&](auto tag) {
+    visit_dtype_with_bf16(self.dtype, "index_add", [&](auto tag) {  // bf16: summed in float, rounded once
         using T = typename decltype(tag)::type;
-        const T a = alpha.to<T>();
+        const bf16::compute_t<T> a = alpha.to<bf16::compute_t<T>>();
         cpu::parallel_for(outer * blocks, grain, [&](std::int64_t begin, std::int64_t end) {
             for (std::int64_t u = begin; u < end; ++u) {
                 const std::int64_t o = u / blocks, c0 = (u % blocks) * block;
@@ -176,7 +177,7 @@ void CpuBackend::scatter(const TensorArg& self, const TensorArg& index, const Te
         });
         return;
     }
-    visit_dtype(self.dtype, "scatter_add", [&](auto tag) {
+    visit_dtype_with_bf16(self.dtype, "scatter_add", [&](auto tag) {
         using T = typename decltype(tag)::type;
         T* dst = self.ptr<T>();
         const T* s = src.ptr<T>();

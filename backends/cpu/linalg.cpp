@@ -72,8 +72,8 @@ template <typename T> BatchedOperand<T> prepare(const TensorArg& x) {
     return {{dst, cols, false}, copies == 1 ? 0 : rows * cols, std::move(packed)};
 }
 
-template <typename T>
-void gemm_one(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<T> a, GemmOperand<T> b, T* c,
+template <typename T, typename C>
+void gemm_one(std::int64_t m, std::int64_t n, std::int64_t k, GemmOperand<T> a, GemmOperand<T> b, C* c,
               bool single_threaded) {
     if constexpr (std::is_same_v<T, float>) {
         cpu::gemm(cpu::choose_gemm_library(m, n, k, b.transposed, single_threaded), m, n, k, a, b, c, n);
@@ -101,17 +101,19 @@ bool parallel_over_batch(const MatmulDims& d) {
     return d.batch % threads == 0 || d.batch >= 4 * threads || d.m * d.n * d.k < kSmallMatrixWork;
 }
 
-template <typename T> void matmul_floating(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
+// T: the operands' element type; C: the GEMM's output type (T, or float for
+// bfloat16 operands, whose products accumulate in float32).
+template <typename T, typename C = T>
+void matmul_floating(const TensorArg& out, C* c, const TensorArg& a, const TensorArg& b) {
     const MatmulDims d = dims_of(out, a);
     const BatchedOperand<T> pa = prepare<T>(a), pb = prepare<T>(b);
-    T* c = out.ptr<T>();
     const bool nested = omp_in_parallel();
     if (const auto tall = folded_rows(pa, pb, d)) {
-        gemm_one<T>(d.batch * d.m, d.n, d.k, *tall, pb.first, c, nested);
+        gemm_one<T, C>(d.batch * d.m, d.n, d.k, *tall, pb.first, c, nested);
         return;
     }
     const auto one = [&](std::int64_t i, bool single) {
-        gemm_one<T>(d.m, d.n, d.k, pa.at(i), pb.at(i), c + i * d.m * d.n, single);
+        gemm_one<T, C>(d.m, d.n, d.k, pa.at(i), pb.at(i), c + i * d.m * d.n, single);
     };
     if (parallel_over_batch(d)) {
         // An exception must not leave an OpenMP region (that terminates the
@@ -129,6 +131,19 @@ template <typename T> void matmul_floating(const TensorArg& out, const TensorArg
     } else {
         for (std::int64_t i = 0; i < d.batch; ++i) one(i, nested);
     }
+}
+
+// bfloat16 operands: float32 products written to a float32 out directly, or
+// to a float32 scratch rounded once into a bfloat16 out.
+void matmul_bf16(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
+    if (out.dtype == DType::f32) return matmul_floating<bfloat16, float>(out, out.ptr<float>(), a, b);
+    const std::int64_t n = out.numel();
+    auto scratch = std::make_unique_for_overwrite<float[]>(static_cast<std::size_t>(n));
+    matmul_floating<bfloat16, float>(out, scratch.get(), a, b);
+    bfloat16* o = out.ptr<bfloat16>();
+    cpu::parallel_for(n, cpu::kParallelGrain, [&](std::int64_t lo, std::int64_t hi) {
+        bf16::round_from_f32(scratch.get() + lo, o + lo, static_cast<std::size_t>(hi - lo));
+    });
 }
 
 // Integer products wrap modulo 2^bits as PyTorch's do; computing in the
@@ -161,13 +176,16 @@ template <typename T> void matmul_integer(const TensorArg& out, const TensorArg&
 
 void CpuBackend::matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
     if (out.numel() == 0) return;
-    if (a.sizes[2] == 0) {  // an empty sum: BLAS rejects ld = 0, and the answer is zeros anyway
+    if (a.sizes[2] == 0) {  // an empty sum: BLAS rejects ld = 0, and the answer is zeros anyway (+0.0 in bf16 too)
         std::memset(out.data, 0, static_cast<std::size_t>(out.numel()) * itemsize(out.dtype));
         return;
     }
     switch (out.dtype) {
-        case DType::f32: return matmul_floating<float>(out, a, b);
-        case DType::f64: return matmul_floating<double>(out, a, b);
+        case DType::f32:
+            if (a.dtype == DType::bf16) return matmul_bf16(out, a, b);
+            return matmul_floating<float>(out, out.ptr<float>(), a, b);
+        case DType::bf16: return matmul_bf16(out, a, b);
+        case DType::f64: return matmul_floating<double>(out, out.ptr<double>(), a, b);
         case DType::i32: return matmul_integer<std::int32_t>(out, a, b);
         case DType::i64: return matmul_integer<std::int64_t>(out, a, b);
         default: break;

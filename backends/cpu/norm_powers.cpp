@@ -5,6 +5,11 @@
 #include <cmath>
 #include <vector>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "backends/bf16_host.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/parallel.h"
 
@@ -46,6 +51,16 @@ double combine(double total, double v, bool inf) {
 }  // namespace
 
 void CpuBackend::norm_powers(const TensorArg& out, std::span<const TensorArg> inputs, double p) {
+    if (std::any_of(inputs.begin(), inputs.end(), [](const TensorArg& x) { return x.dtype == DType::bf16; })) {
+        // The float32 kernel on widened copies (bf16_host.h).
+        std::vector<std::unique_ptr<bf16::Widened>> held;
+        std::vector<TensorArg> wide;
+        for (const TensorArg& x : inputs) {
+            held.push_back(std::make_unique<bf16::Widened>(*this, x, bf16::Widened::Role::in));
+            wide.push_back(*held.back());
+        }
+        return norm_powers(out, wide, p);
+    }
     struct Block {
         std::size_t input;
         std::int64_t begin, end;

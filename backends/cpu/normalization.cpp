@@ -14,6 +14,7 @@
 #endif
 #include <limits>
 
+#include "backends/bf16_host.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/parallel.h"
 #include "backends/cpu/row_reductions.h"
@@ -205,6 +206,11 @@ std::int64_t grad_chunks(std::int64_t rows, std::int64_t d) {
 }  // namespace
 
 void CpuBackend::softmax(const TensorArg& out, const TensorArg& in, bool log) {
+    if (bf16::any(out, in)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_out(*this, out, bf16::Widened::Role::out),
+              w_in(*this, in, bf16::Widened::Role::in);
+        return softmax(w_out, w_in, log);
+    }
     visit_floating(in.dtype, log ? "log_softmax" : "softmax", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = in.sizes[0], n = in.sizes[1];
@@ -219,6 +225,15 @@ void CpuBackend::softmax(const TensorArg& out, const TensorArg& in, bool log) {
 
 void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const TensorArg& rstd, const TensorArg& x,
                             const TensorArg& weight, const TensorArg& bias, double eps) {
+    if (bf16::any(out, mean, rstd, x, weight, bias)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_out(*this, out, bf16::Widened::Role::out),
+              w_mean(*this, mean, bf16::Widened::Role::out),
+              w_rstd(*this, rstd, bf16::Widened::Role::out),
+              w_x(*this, x, bf16::Widened::Role::in),
+              w_weight(*this, weight, bf16::Widened::Role::in),
+              w_bias(*this, bias, bf16::Widened::Role::in);
+        return layer_norm(w_out, w_mean, w_rstd, w_x, w_weight, w_bias, eps);
+    }
     visit_floating(x.dtype, "layer_norm", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = x.sizes[0], d = x.sizes[1];
@@ -240,6 +255,17 @@ void CpuBackend::layer_norm(const TensorArg& out, const TensorArg& mean, const T
 void CpuBackend::layer_norm_backward(const TensorArg& dx, const TensorArg& dweight, const TensorArg& dbias,
                                      const TensorArg& dy, const TensorArg& x, const TensorArg& mean,
                                      const TensorArg& rstd, const TensorArg& weight) {
+    if (bf16::any(dx, dweight, dbias, dy, x, mean, rstd, weight)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_dx(*this, dx, bf16::Widened::Role::out),
+              w_dweight(*this, dweight, bf16::Widened::Role::out),
+              w_dbias(*this, dbias, bf16::Widened::Role::out),
+              w_dy(*this, dy, bf16::Widened::Role::in),
+              w_x(*this, x, bf16::Widened::Role::in),
+              w_mean(*this, mean, bf16::Widened::Role::in),
+              w_rstd(*this, rstd, bf16::Widened::Role::in),
+              w_weight(*this, weight, bf16::Widened::Role::in);
+        return layer_norm_backward(w_dx, w_dweight, w_dbias, w_dy, w_x, w_mean, w_rstd, w_weight);
+    }
     visit_floating(x.dtype, "layer_norm_backward", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = x.sizes[0], d = x.sizes[1];

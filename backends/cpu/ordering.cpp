@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends/bf16_host.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/parallel.h"
 
@@ -114,15 +115,30 @@ void ordered_rows(const TensorArg& values, const TensorArg& indices, const Tenso
 }  // namespace
 
 void CpuBackend::sort(const TensorArg& values, const TensorArg& indices, const TensorArg& in, bool descending) {
+    if (bf16::any(values, in)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_values(*this, values, bf16::Widened::Role::out),
+              w_in(*this, in, bf16::Widened::Role::in);
+        return sort(w_values, indices, w_in, descending);
+    }
     ordered_rows(values, indices, in, in.sizes[1], descending, "sort");
 }
 
 void CpuBackend::topk(const TensorArg& values, const TensorArg& indices, const TensorArg& in, std::int64_t k,
                       bool largest) {
+    if (bf16::any(values, in)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_values(*this, values, bf16::Widened::Role::out),
+              w_in(*this, in, bf16::Widened::Role::in);
+        return topk(w_values, indices, w_in, k, largest);
+    }
     ordered_rows(values, indices, in, k, largest, "topk");
 }
 
 void CpuBackend::cumsum(const TensorArg& out, const TensorArg& in) {
+    if (bf16::any(out, in)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_out(*this, out, bf16::Widened::Role::out),
+              w_in(*this, in, bf16::Widened::Role::in);
+        return cumsum(w_out, w_in);
+    }
     visit_dtype(in.dtype, "cumsum", [&](auto tag) {
         using T = typename decltype(tag)::type;
         // Floating sums run in double (as PyTorch's CPU kernel), integers in int64.

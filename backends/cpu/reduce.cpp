@@ -13,6 +13,7 @@
 #include <cmath>
 #include <memory>
 
+#include "backends/bf16_host.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/parallel.h"
 #include "backends/cpu/reducers.h"
@@ -166,7 +167,7 @@ void for_each_column_block(const R& r, const Layout& g, Store&& store) {
                 for (int k = 0; k < 8; ++k) p[k] = base + g.reduced_offset(q + k, true);
 #pragma omp simd
                 for (std::int64_t j = 0; j < w; ++j) {
-                    const T s = ((p[0][j] + p[1][j]) + (p[2][j] + p[3][j])) +
+                    const cpu::Compute<T> s = ((p[0][j] + p[1][j]) + (p[2][j] + p[3][j])) +
                                 ((p[4][j] + p[5][j]) + (p[6][j] + p[7][j]));
                     acc[j] += static_cast<Acc>(s);
                 }
@@ -226,7 +227,7 @@ template <typename O, typename T, class R> void run_reduce(const R& r, const Ten
 }  // namespace
 
 void CpuBackend::reduce(ReduceOp op, const TensorArg& out, const TensorArg& in) {
-    visit_dtype(in.dtype, op_name(op), [&](auto tag) {
+    visit_dtype_with_bf16(in.dtype, op_name(op), [&](auto tag) {
         using T = typename decltype(tag)::type;
         using Sum = std::conditional_t<cpu::kIsFloat<T>, T, std::int64_t>;
         switch (op) {
@@ -241,6 +242,10 @@ void CpuBackend::reduce(ReduceOp op, const TensorArg& out, const TensorArg& in) 
 }
 
 void CpuBackend::reduce_var(const TensorArg& out, const TensorArg& in, double correction) {
+    if (bf16::any(out, in)) {
+        const bf16::Widened o(*this, out, bf16::Widened::Role::out), i(*this, in, bf16::Widened::Role::in);
+        return reduce_var(o, i, correction);
+    }
     visit_floating(in.dtype, "var", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const Layout g(out, in);
@@ -315,7 +320,7 @@ template <typename T, bool Max> std::int64_t extreme_index(const T* p, std::int6
 
 void CpuBackend::reduce_with_index(ReduceOp op, const TensorArg& values, const TensorArg& indices,
                                    const TensorArg& in) {
-    visit_dtype(in.dtype, op_name(op), [&](auto tag) {
+    visit_dtype_with_bf16(in.dtype, op_name(op), [&](auto tag) {
         using T = typename decltype(tag)::type;
         const Layout g(values, in);
         const std::int64_t n = g.run, stride = g.run_stride;

@@ -6,9 +6,14 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/bfloat16.h"
+
 namespace peso::cpu {
 
-template <typename T> inline constexpr bool kIsFloat = std::is_floating_point_v<T>;
+// bfloat16 counts as floating: it is read into float (Compute) and accumulated
+// as float32 is, and only the result is rounded.
+template <typename T> inline constexpr bool kIsFloat = std::is_floating_point_v<T> || std::is_same_v<T, bfloat16>;
+template <typename T> using Compute = std::conditional_t<std::is_same_v<T, bfloat16>, float, T>;
 
 // The type sums and products of T are accumulated in.
 template <typename T> using WideAcc = std::conditional_t<kIsFloat<T>, double, std::int64_t>;
@@ -41,19 +46,19 @@ template <typename T> struct SquaredDeviationReducer {
 
 // max (Max = true) or min; a NaN wins and then stays, as in PyTorch.
 template <typename T, bool Max> struct ExtremeReducer {
-    using Acc = T;
+    using Acc = Compute<T>;
     Acc init() const {
         if constexpr (kIsFloat<T>) {
-            constexpr T inf = std::numeric_limits<T>::infinity();
+            constexpr Acc inf = std::numeric_limits<Acc>::infinity();
             return Max ? -inf : inf;
         } else return Max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
     }
-    Acc step(Acc a, T x) const {
+    Acc step(Acc a, T x) const { return merge(a, static_cast<Acc>(x)); }
+    Acc merge(Acc a, Acc x) const {
         const bool better = Max ? x > a : x < a;
         if constexpr (kIsFloat<T>) return better || x != x ? x : a;
         else return better ? x : a;
     }
-    Acc merge(Acc a, Acc b) const { return step(a, b); }
 };
 
 // all (All = true) or any, of x != 0.

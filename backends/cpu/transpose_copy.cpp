@@ -1,3 +1,4 @@
+#include "core/bfloat16.h"
 #include "backends/cpu/transpose_copy.h"
 
 #include <algorithm>
@@ -40,11 +41,18 @@ void tiled_copy(const TensorArg& dst, const TensorArg& src, int k) {
 
 bool try_tiled_transpose_copy(const TensorArg& dst, const TensorArg& src) {
     const int nd = dst.dim();
-    if (nd < 2 || dst.dtype != src.dtype || dst.strides[nd - 1] != 1 || src.strides[nd - 1] < kTile) return false;
+    // Same dtype (bytes moved), or float32 <-> bfloat16 (converted on the way).
+    const bool narrow = dst.dtype == DType::bf16 && src.dtype == DType::f32;
+    const bool widen = dst.dtype == DType::f32 && src.dtype == DType::bf16;
+    if (nd < 2 || (dst.dtype != src.dtype && !narrow && !widen) || dst.strides[nd - 1] != 1 ||
+        src.strides[nd - 1] < kTile)
+        return false;
     int k = -1;
     for (int d = nd - 2; d >= 0; --d)
         if (src.strides[d] == 1 && dst.sizes[d] >= kTile / 4) { k = d; break; }
     if (k < 0 || dst.sizes[nd - 1] < kTile / 4) return false;
+    if (narrow) return tiled_copy<bfloat16, float>(dst, src, k), true;
+    if (widen) return tiled_copy<float, bfloat16>(dst, src, k), true;
     switch (itemsize(dst.dtype)) {
         case 4: tiled_copy<std::uint32_t, std::uint32_t>(dst, src, k); return true;
         case 8: tiled_copy<std::uint64_t, std::uint64_t>(dst, src, k); return true;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "backends/bf16_host.h"
 #include "backends/reference/reference_backend.h"
 
 namespace peso {
@@ -28,6 +29,12 @@ std::int64_t row_target(const TensorArg& target, std::int64_t r) {
 
 void ReferenceBackend::cross_entropy(const TensorArg& loss, const TensorArg& lse, const TensorArg& logits,
                                      const TensorArg& target, const TensorArg& valid) {
+    if (bf16::any(loss, lse, logits)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_loss(*this, loss, bf16::Widened::Role::out),
+              w_lse(*this, lse, bf16::Widened::Role::out),
+              w_logits(*this, logits, bf16::Widened::Role::in);
+        return cross_entropy(w_loss, w_lse, w_logits, target, valid);
+    }
     visit_floating(logits.dtype, "cross_entropy", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = logits.sizes[0], n = logits.sizes[1];
@@ -43,6 +50,13 @@ void ReferenceBackend::cross_entropy(const TensorArg& loss, const TensorArg& lse
 
 void ReferenceBackend::cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
                                               const TensorArg& target, const TensorArg& valid, const TensorArg& lse) {
+    if (bf16::any(dlogits, grad, logits, lse)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_dlogits(*this, dlogits, bf16::Widened::Role::out),
+              w_grad(*this, grad, bf16::Widened::Role::in),
+              w_logits(*this, logits, bf16::Widened::Role::in),
+              w_lse(*this, lse, bf16::Widened::Role::in);
+        return cross_entropy_backward(w_dlogits, w_grad, w_logits, target, valid, w_lse);
+    }
     visit_floating(logits.dtype, "cross_entropy_backward", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t rows = logits.sizes[0], n = logits.sizes[1];

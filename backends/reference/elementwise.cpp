@@ -2,6 +2,7 @@
 // computed in double.
 #include <cstring>
 
+#include "backends/bf16_host.h"
 #include "backends/host_allocator.h"
 #include "backends/random_fn.h"
 #include "backends/reference/reference_backend.h"
@@ -12,8 +13,9 @@ namespace peso {
 
 namespace {
 
-// The type a reference kernel computes in: double for floating types.
-template <typename T> using Wide = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+// The type a reference kernel computes in: double for floating types (bfloat16 too).
+template <typename T>
+using Wide = std::conditional_t<std::is_floating_point_v<T> || std::is_same_v<T, bfloat16>, double, T>;
 
 template <typename T> T& at(const TensorArg& a, std::int64_t linear) { return a.ptr<T>()[offset_of(a, linear)]; }
 
@@ -25,9 +27,9 @@ void ReferenceBackend::copy_from_host(void* dst, const void* src, std::size_t nb
 void ReferenceBackend::copy_to_host(void* dst, const void* src, std::size_t nbytes) { std::memcpy(dst, src, nbytes); }
 
 void ReferenceBackend::copy(const TensorArg& dst, const TensorArg& src) {
-    visit_dtype(dst.dtype, "copy", [&](auto dt) {
+    visit_dtype_with_bf16(dst.dtype, "copy", [&](auto dt) {
         using D = typename decltype(dt)::type;
-        visit_dtype(src.dtype, "copy", [&](auto st) {
+        visit_dtype_with_bf16(src.dtype, "copy", [&](auto st) {
             using S = typename decltype(st)::type;
             for (std::int64_t i = 0; i < dst.numel(); ++i) at<D>(dst, i) = static_cast<D>(at<S>(src, i));
         });
@@ -35,7 +37,7 @@ void ReferenceBackend::copy(const TensorArg& dst, const TensorArg& src) {
 }
 
 void ReferenceBackend::fill(const TensorArg& dst, Scalar value) {
-    visit_dtype(dst.dtype, "fill", [&](auto tag) {
+    visit_dtype_with_bf16(dst.dtype, "fill", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const T v = value.to<T>();
         for (std::int64_t i = 0; i < dst.numel(); ++i) at<T>(dst, i) = v;
@@ -43,7 +45,7 @@ void ReferenceBackend::fill(const TensorArg& dst, Scalar value) {
 }
 
 void ReferenceBackend::arange(const TensorArg& dst, double start, double step) {
-    visit_dtype(dst.dtype, "arange", [&](auto tag) {
+    visit_dtype_with_bf16(dst.dtype, "arange", [&](auto tag) {
         using T = typename decltype(tag)::type;
         for (std::int64_t i = 0; i < dst.numel(); ++i)
             at<T>(dst, i) = static_cast<T>(start + static_cast<double>(i) * step);
@@ -52,19 +54,22 @@ void ReferenceBackend::arange(const TensorArg& dst, double start, double step) {
 
 void ReferenceBackend::random(const TensorArg& dst, RandomKind kind, std::uint64_t seed, std::uint64_t offset,
                               double a, double b) {
-    visit_dtype(dst.dtype, "random", [&](auto tag) {
+    visit_dtype_with_bf16(dst.dtype, "random", [&](auto tag) {
         using T = typename decltype(tag)::type;
-        for (std::int64_t i = 0; i < dst.numel(); ++i)
-            at<T>(dst, i) = random_value<T>(kind, seed, offset + static_cast<std::uint64_t>(i), a, b);
+        for (std::int64_t i = 0; i < dst.numel(); ++i) {
+            const std::uint64_t index = offset + static_cast<std::uint64_t>(i);
+            if constexpr (std::is_same_v<T, bfloat16>) at<T>(dst, i) = bf16::random_value(kind, seed, index, a, b);
+            else at<T>(dst, i) = random_value<T>(kind, seed, index, a, b);
+        }
     });
 }
 
 void ReferenceBackend::unary(UnaryOp op, const TensorArg& out, const TensorArg& in, const UnaryParams& p) {
-    visit_dtype(in.dtype, op_name(op), [&](auto tag) {
+    visit_dtype_with_bf16(in.dtype, op_name(op), [&](auto tag) {
         using T = typename decltype(tag)::type;
         scalar_ops::visit_unary(op, [&](auto opc) {
             constexpr UnaryOp OP = decltype(opc)::value;
-            using R = decltype(scalar_ops::unary_fn<OP, T>(T{}, p));
+            using R = decltype(scalar_ops::unary_fn<OP, Wide<T>>(Wide<T>{}, p));
             using O = std::conditional_t<std::is_same_v<R, bool>, bool, T>;
             for (std::int64_t i = 0; i < out.numel(); ++i) {
                 const auto v = scalar_ops::unary_fn<OP, Wide<T>>(static_cast<Wide<T>>(at<T>(in, i)), p);
@@ -75,7 +80,7 @@ void ReferenceBackend::unary(UnaryOp op, const TensorArg& out, const TensorArg& 
 }
 
 void ReferenceBackend::binary(BinaryOp op, const TensorArg& out, const TensorArg& a, const TensorArg& b) {
-    visit_dtype(a.dtype, op_name(op), [&](auto tag) {
+    visit_dtype_with_bf16(a.dtype, op_name(op), [&](auto tag) {
         using T = typename decltype(tag)::type;
         scalar_ops::visit_binary(op, [&](auto opc) {
             constexpr BinaryOp OP = decltype(opc)::value;
@@ -90,7 +95,7 @@ void ReferenceBackend::binary(BinaryOp op, const TensorArg& out, const TensorArg
 }
 
 void ReferenceBackend::where(const TensorArg& out, const TensorArg& cond, const TensorArg& a, const TensorArg& b) {
-    visit_dtype(out.dtype, "where", [&](auto tag) {
+    visit_dtype_with_bf16(out.dtype, "where", [&](auto tag) {
         using T = typename decltype(tag)::type;
         for (std::int64_t i = 0; i < out.numel(); ++i) at<T>(out, i) = at<bool>(cond, i) ? at<T>(a, i) : at<T>(b, i);
     });

@@ -1,13 +1,15 @@
 // Reference indexing primitives: one element at a time, addressed through the
 // strides of every argument, arithmetic in double. Indices were validated by
 // the tensor layer, so every index read here is in range.
+#include "core/bfloat16.h"
 #include "backends/reference/reference_backend.h"
 
 namespace peso {
 
 namespace {
 
-template <typename T> using Wide = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+template <typename T>
+using Wide = std::conditional_t<std::is_floating_point_v<T> || std::is_same_v<T, bfloat16>, double, T>;
 
 // Element (o, j, i) of a 3-D argument.
 template <typename T> T& at3(const TensorArg& a, std::int64_t o, std::int64_t j, std::int64_t i) {
@@ -40,7 +42,7 @@ std::int64_t offset_replacing(const TensorArg& a, const Dims& coords, int dim, s
 void ReferenceBackend::index_select(const TensorArg& out, const TensorArg& in, const TensorArg& index) {
     const std::int64_t outer = in.sizes[0], inner = in.sizes[2], k = index.sizes[0];
     const std::int64_t* idx = index.ptr<std::int64_t>();
-    visit_dtype(in.dtype, "index_select", [&](auto tag) {
+    visit_dtype_with_bf16(in.dtype, "index_select", [&](auto tag) {
         using T = typename decltype(tag)::type;
         for (std::int64_t o = 0; o < outer; ++o)
             for (std::int64_t j = 0; j < k; ++j)
@@ -52,7 +54,7 @@ void ReferenceBackend::index_select(const TensorArg& out, const TensorArg& in, c
 void ReferenceBackend::index_add(const TensorArg& self, const TensorArg& index, const TensorArg& src, Scalar alpha) {
     const std::int64_t outer = src.sizes[0], inner = src.sizes[2], k = index.sizes[0];
     const std::int64_t* idx = index.ptr<std::int64_t>();
-    visit_dtype(self.dtype, "index_add", [&](auto tag) {
+    visit_dtype_with_bf16(self.dtype, "index_add", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const Wide<T> a = alpha.to<Wide<T>>();
         for (std::int64_t o = 0; o < outer; ++o)
@@ -66,7 +68,7 @@ void ReferenceBackend::index_add(const TensorArg& self, const TensorArg& index, 
 
 void ReferenceBackend::gather(const TensorArg& out, const TensorArg& in, const TensorArg& index, int dim) {
     const std::int64_t* idx = index.ptr<std::int64_t>();
-    visit_dtype(in.dtype, "gather", [&](auto tag) {
+    visit_dtype_with_bf16(in.dtype, "gather", [&](auto tag) {
         using T = typename decltype(tag)::type;
         for (std::int64_t n = 0; n < index.numel(); ++n) {
             const Dims c = coords_of(index.sizes, n);
@@ -79,7 +81,7 @@ void ReferenceBackend::gather(const TensorArg& out, const TensorArg& in, const T
 void ReferenceBackend::scatter(const TensorArg& self, const TensorArg& index, const TensorArg& src, int dim,
                                bool accumulate) {
     const std::int64_t* idx = index.ptr<std::int64_t>();
-    visit_dtype(self.dtype, "scatter", [&](auto tag) {
+    visit_dtype_with_bf16(self.dtype, "scatter", [&](auto tag) {
         using T = typename decltype(tag)::type;
         // Row-major order over index: where indices repeat, the last write wins.
         for (std::int64_t n = 0; n < index.numel(); ++n) {

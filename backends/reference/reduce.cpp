@@ -6,6 +6,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/bfloat16.h"
 #include "backends/reference/reference_backend.h"
 #include "backends/strided_index.h"
 
@@ -15,6 +16,9 @@ namespace {
 
 template <typename T> T& at(const TensorArg& a, std::int64_t linear) { return a.ptr<T>()[offset_of(a, linear)]; }
 
+// bfloat16 reduces as the floating types do (accumulated in double, rounded once).
+template <typename T> constexpr bool kFloating = std::is_floating_point_v<T> || std::is_same_v<T, bfloat16>;
+
 // Elements each output reduces: the product of in's trailing (reduced) extents.
 std::int64_t reduced_count(const TensorArg& out, const TensorArg& in) {
     std::int64_t n = 1;
@@ -23,7 +27,7 @@ std::int64_t reduced_count(const TensorArg& out, const TensorArg& in) {
 }
 
 template <typename T> bool is_nan(T x) {
-    if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
+    if constexpr (kFloating<T>) return std::isnan(static_cast<double>(x));
     else return false;
 }
 
@@ -36,8 +40,8 @@ template <typename T> bool beats(ReduceOp op, T x, T best) {
 
 template <typename T> void reduce_typed(ReduceOp op, const TensorArg& out, const TensorArg& in) {
     const std::int64_t n_out = out.numel(), n = reduced_count(out, in);
-    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-    using Sum = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;  // sum/prod output type
+    using Acc = std::conditional_t<kFloating<T>, double, std::int64_t>;
+    using Sum = std::conditional_t<kFloating<T>, T, std::int64_t>;  // sum/prod output type
     for (std::int64_t o = 0; o < n_out; ++o) {
         auto x = [&](std::int64_t r) { return at<T>(in, o * n + r); };
         switch (op) {
@@ -70,11 +74,11 @@ template <typename T> void reduce_typed(ReduceOp op, const TensorArg& out, const
 }  // namespace
 
 void ReferenceBackend::reduce(ReduceOp op, const TensorArg& out, const TensorArg& in) {
-    visit_dtype(in.dtype, op_name(op), [&](auto tag) { reduce_typed<typename decltype(tag)::type>(op, out, in); });
+    visit_dtype_with_bf16(in.dtype, op_name(op), [&](auto tag) { reduce_typed<typename decltype(tag)::type>(op, out, in); });
 }
 
 void ReferenceBackend::reduce_var(const TensorArg& out, const TensorArg& in, double correction) {
-    visit_floating(in.dtype, "var", [&](auto tag) {
+    const auto var = [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t n = reduced_count(out, in);
         // Two passes: the mean, then the squared deviations from it.
@@ -90,12 +94,14 @@ void ReferenceBackend::reduce_var(const TensorArg& out, const TensorArg& in, dou
             // As PyTorch: the divisor never goes below 0 (x / 0 gives inf or NaN).
             at<T>(out, o) = static_cast<T>(m2 / std::max(static_cast<double>(n) - correction, 0.0));
         }
-    });
+    };
+    if (in.dtype == DType::bf16) var(TypeTag<bfloat16>{});
+    else visit_floating(in.dtype, "var", var);
 }
 
 void ReferenceBackend::reduce_with_index(ReduceOp op, const TensorArg& values, const TensorArg& indices,
                                          const TensorArg& in) {
-    visit_dtype(in.dtype, op_name(op), [&](auto tag) {
+    visit_dtype_with_bf16(in.dtype, op_name(op), [&](auto tag) {
         using T = typename decltype(tag)::type;
         const std::int64_t n = in.sizes[in.dim() - 1];
         PESO_CHECK(n > 0, IndexError, "reference {}: empty reduction", op_name(op));

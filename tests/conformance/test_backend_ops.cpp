@@ -15,12 +15,44 @@ namespace {
 
 using namespace peso::testing;
 
-std::vector<Tensor> run_on(std::string_view backend, const OpCase& op, std::uint64_t seed, Layout layout, Size size) {
+std::vector<Tensor> run_on(std::string_view backend, const OpCase& op, std::uint64_t seed, Layout layout, Size size,
+                           Precision precision = Precision::native) {
     CpuBackendGuard guard(backend);
     REQUIRE(cpu_backend_name() == backend);
     Generator gen(seed);
-    Ctx ctx{gen, layout, size};
+    Ctx ctx{gen, layout, size, Device::cpu(), precision};
     return op.run(ctx);
+}
+
+// bf16 tolerance: every bf16 rounding is within 2^-8 of the value it rounds
+// (8 significant bits, ties to even). A case's float32 tensors are bf16 and
+// its ops compute in float32 (or wider) and round once; some cases chain two
+// ops (a bf16 intermediate). So each element must be within 2^-7 (two
+// roundings) of the float32 oracle's element, plus 2^-7 of the output's
+// largest magnitude for a second op that cancels what the first one rounded.
+constexpr double kBf16Tolerance = 1.0 / 128;
+
+void compare_bf16(const OpCase& op, std::string_view backend, std::uint64_t seed, Layout layout, Size size) {
+    const auto low = run_on(backend, op, seed, layout, size, Precision::bf16);
+    const auto oracle = run_on("reference", op, seed, layout, size, Precision::bf16_values);
+    REQUIRE(low.size() == oracle.size());
+    for (std::size_t k = 0; k < low.size(); ++k) {
+        INFO(op.name, " on ", backend, " output ", k, " seed ", seed, " layout ", peso::testing::layout_name(layout),
+             " shape ", oracle[k].sizes().str());
+        REQUIRE(low[k].sizes() == oracle[k].sizes());
+        // float32 results come back in bf16; the others (bool, integer, float64) keep their dtype.
+        CHECK(low[k].dtype() == (oracle[k].dtype() == DType::f32 ? DType::bf16 : oracle[k].dtype()));
+        if (oracle[k].numel() == 0) continue;
+        const Tensor x = low[k].to(DType::f64), y = oracle[k].to(DType::f64);
+        const double scale = amax(abs(where(isnan(y), 0.0, y))).item<double>();
+        const Tensor bound = add(mul(abs(y), kBf16Tolerance), kBf16Tolerance * scale + 1e-12);
+        const Tensor ok = logical_or(le(abs(sub(x, y)), bound), logical_and(isnan(x), isnan(y)));
+        const bool close = all(logical_or(ok, eq(x, y))).item<bool>();  // eq: equal infinities
+        if (!close) {
+            INFO("max abs difference ", amax(abs(sub(x, y))).item<double>(), " scale ", scale);
+            CHECK(close);
+        }
+    }
 }
 
 void compare(const OpCase& op, std::uint64_t seed, Layout layout, Size size) {
@@ -58,6 +90,29 @@ TEST_CASE("conformance: cpu matches reference on every op, layout and size") {
             MESSAGE("conformance ok: ", op.name);
         } catch (const std::exception& e) {
             FAIL_CHECK(op.name, " threw: ", std::string(e.what()));
+        }
+    }
+    CHECK(compared > 100);
+}
+
+TEST_CASE("conformance: bf16 on cpu and reference against the float32 oracle, every op and layout") {
+    // Not run in bf16: the optimizers update float32 master weights (bf16
+    // parameters are refused), and `random` draws bernoulli(0.3), whose
+    // threshold is not a bf16 number (a different, equally valid stream).
+    const std::set<std::string> skipped = {"adam_step", "sgd_step", "random"};
+    int compared = 0;
+    for (const OpCase& op : all_cases()) {
+        if (skipped.count(op.name)) continue;
+        for (const char* backend : {"cpu", "reference"}) {
+            try {
+                for (Layout layout : peso::testing::kAllLayouts) {
+                    compare_bf16(op, backend, 31 + static_cast<std::uint64_t>(layout), layout, {1, 6});
+                    ++compared;
+                }
+                if (op.large) compare_bf16(op, backend, 123, Layout::strided, {30, 40});
+            } catch (const std::exception& e) {
+                FAIL_CHECK(op.name, " (bf16 on ", backend, ") threw: ", std::string(e.what()));
+            }
         }
     }
     CHECK(compared > 100);

@@ -19,6 +19,11 @@ struct Size {
     std::int64_t lo, hi;
 };
 
+// How a case's float32 tensors are made: as float32 (native); as bfloat16
+// (bf16: the case runs in bf16); or as float32 holding the bf16 run's values
+// (bf16_values: the float32 oracle the bf16 run is compared with).
+enum class Precision { native, bf16, bf16_values };
+
 // What an op case sees: a generator for its inputs, the layout to use for
 // them, and a size range (small, zero-size or large).
 struct Ctx {
@@ -26,11 +31,15 @@ struct Ctx {
     Layout layout;
     Size size;
     Device device = Device::cpu();  // where inputs live and ops run
-    TensorOptions opts() const { return TensorOptions(device); }
-    TensorOptions opts(DType t) const { return TensorOptions(t).device(device); }
+    Precision precision = Precision::native;
+    DType float32_as() const { return precision == Precision::bf16 ? DType::bf16 : DType::f32; }
+    TensorOptions opts() const { return TensorOptions(float32_as()).device(device); }
+    TensorOptions opts(DType t) const { return TensorOptions(t == DType::f32 ? float32_as() : t).device(device); }
     Dims shape(int ndim) { return random_shape(ndim, gen, size.lo, size.hi); }
     Tensor input(const Dims& s, DType t = DType::f32, double lo = -2.0, double hi = 2.0) {
-        return random_tensor(s, t, layout, gen, lo, hi, device);
+        if (t != DType::f32 || precision == Precision::native) return random_tensor(s, t, layout, gen, lo, hi, device);
+        const Tensor h = random_tensor(s, DType::bf16, layout, gen, lo, hi, device);
+        return precision == Precision::bf16 ? h : h.to(DType::f32);  // the oracle's layout does not matter
     }
     // Valid indices into a dim of size n (an empty index when n is 0).
     Tensor index(std::int64_t n, Dims s) {
