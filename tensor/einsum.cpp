@@ -306,8 +306,8 @@ void check_operand_types(const std::vector<Tensor>& operands) {
                    operands[0].device(), operands[i].device(), i);
     }
     const DType t = operands[0].dtype();
-    PESO_CHECK(t == DType::f32 || t == DType::f64 || t == DType::i32 || t == DType::i64, DTypeError,
-               "einsum: dtype {} is not supported (float32, float64, int32 and int64 are)", t);
+    PESO_CHECK(t == DType::bf16 || t == DType::f32 || t == DType::f64 || t == DType::i32 || t == DType::i64,
+               DTypeError, "einsum: dtype {} is not supported (bfloat16, float32, float64, int32 and int64 are)", t);
 }
 
 // The equation parsed, checked against the operands, with every dim labelled.
