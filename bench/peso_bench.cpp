@@ -25,6 +25,7 @@
 #include "backends/cpu/gemm.h"
 #include "bench/timing.h"
 #include "peso.h"
+#include "tensor/mixed_precision.h"
 
 namespace {
 
@@ -32,7 +33,8 @@ using namespace peso;
 using bench::median_seconds_interleaved;
 using bench::median_seconds_per_call;
 
-const std::vector<std::string> kGroups = {"matmul", "matmul_nt", "softmax", "layer_norm", "gelu", "add", "overhead"};
+const std::vector<std::string> kGroups = {"matmul", "matmul_nt", "matmul_bf16", "softmax", "layer_norm", "gelu", "add",
+                                          "overhead"};
 
 std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
@@ -86,6 +88,32 @@ void bench_matmul(const std::vector<GemmShape>& shapes, bool weight_nk) {
         const auto lib = cpu::choose_gemm_library(s.m, s.n, s.k, weight_nk, false);
         fmt::print("{:<28} {:>9.1f} {:>9.1f} {:>9.1f} {:>10.2f}  {}\n", shape, peso, blas, dnnl,
                    peso / std::max(blas, dnnl), cpu::gemm_library_name(lib));
+    }
+    fmt::print("\n");
+}
+
+// The products of mixed precision at GPT-2's shapes, x @ W.t() (W stored
+// (N, K)): float32 peso::matmul against bf16 operands with a float32 result
+// (native::matmul_as), and the price of rounding both operands to bf16 first,
+// as peso::autocast does on every call.
+void bench_matmul_bf16(const std::vector<GemmShape>& shapes) {
+    fmt::print("{:<28} {:>9} {:>9} {:>9} {:>14} {:>10}\n", "x @ W.t() (GFLOP/s)", "fp32", "bf16", "bf16 KxN",
+               "bf16+casts", "bf16/fp32");
+    for (const GemmShape& s : shapes) {
+        Generator gen(1);
+        const Tensor a = randn({s.m, s.k}, {}, &gen), w = randn({s.n, s.k}, {}, &gen);
+        const Tensor a16 = a.to(DType::bf16), w16 = w.to(DType::bf16), w16kn = w16.t().contiguous();
+        Tensor out;
+        const auto times = median_seconds_interleaved({
+            [&] { out = matmul(a, w.t()); },
+            [&] { out = native::matmul_as(a16, w16.t(), DType::f32); },
+            [&] { out = native::matmul_as(a16, w16kn, DType::f32); },
+            [&] { out = native::matmul_as(a.to(DType::bf16), w.to(DType::bf16).t(), DType::f32); },
+        });
+        const double flops = 2.0 * static_cast<double>(s.m) * static_cast<double>(s.n) * static_cast<double>(s.k);
+        fmt::print("{:<28} {:>9.1f} {:>9.1f} {:>9.1f} {:>14.1f} {:>10.2f}\n",
+                   fmt::format("{}x{} @ ({}x{}).t()", s.m, s.k, s.n, s.k), flops / times[0] * 1e-9,
+                   flops / times[1] * 1e-9, flops / times[2] * 1e-9, flops / times[3] * 1e-9, times[0] / times[1]);
     }
     fmt::print("\n");
 }
@@ -156,6 +184,7 @@ int main(int argc, char** argv) {
         bench_matmul(shapes, false);
     }
     if (groups.count("matmul_nt")) bench_matmul(gpt2, true);
+    if (groups.count("matmul_bf16")) bench_matmul_bf16(gpt2);
     if (groups.count("softmax")) bench_rowwise("softmax", [](const Tensor& x) { return softmax(x, -1); });
     if (groups.count("layer_norm")) {
         bench_rowwise("layer_norm", [](const Tensor& x) {
