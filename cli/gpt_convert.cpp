@@ -67,11 +67,8 @@ ImportedTokenizer import_tokenizer(const ImportArgs& a, const models::GptConfig&
         return {gpt2_tokenizer_json(), "GPT-2's BPE (no tokenizer file beside it)"};
     }
     const auto j = nlohmann::json::parse(read_text_file(path), nullptr, false);
-    if (j.is_object() && j.value("type", "") == "gpt2") {
-        PESO_CHECK(config.vocab_size >= kGpt2Vocab, IOError, "{}: GPT-2's tokenizer has {} tokens but the model only {}",
-                   path.string(), kGpt2Vocab, config.vocab_size);
-        return {gpt2_tokenizer_json(), path.string()};
-    }
+    // GPT-2's is taken as it is (a smaller model gets the note below, as without a tokenizer file).
+    if (j.is_object() && j.value("type", "") == "gpt2") return {gpt2_tokenizer_json(), path.string()};
     const auto tok = read_tokenizer_file(path);
     PESO_CHECK(tok->vocab_size() <= config.vocab_size, IOError, "{}: the tokenizer has {} tokens but the model only {}",
                path.string(), tok->vocab_size(), config.vocab_size);
@@ -103,7 +100,7 @@ int run_import(const ImportArgs& a) {
     if (w.config.vocab_size < kGpt2Vocab && tok.json == gpt2_tokenizer_json())
         std::fprintf(stderr,
                      "note: the model has %lld tokens, fewer than GPT-2's %lld; tokenizer.json names GPT-2's BPE, "
-                     "so sampling needs a tokenizer.json that fits\n",
+                     "so sampling needs a tokenizer that fits (--tokenizer-from)\n",
                      static_cast<long long>(w.config.vocab_size), static_cast<long long>(kGpt2Vocab));
     return 0;
 }
