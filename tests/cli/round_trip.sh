@@ -108,6 +108,41 @@ ok "import gpt2 llmc" -- "$PESO" gpt import --format llmc "$T/bpe_llmc/m.bin" --
 ok "sample gpt2 after llmc" -- "$PESO" "${S[@]}" --ckpt "$T/bpe3"
 cmp -s "$T/bpe.txt" "$T/out" || fail "gpt2: llm.c round trip changed the sample"
 
+# --- a save cut short: the directory holds the previous save or the new one, whole ------------------
+# Two saves of one run (steps 10 and 20), then the states a crash can leave, made by hand: the files of
+# save 20 staged (".NAME.SAVE_ID") beside those of save 10 under their names, with the manifest of
+# either save.
+ok "save 10" -- "$PESO" gpt train "${TINY[@]}" --steps 30 --eval-every 10 --stop-at 10 --quiet --out "$T/s10"
+cp -r "$T/s10" "$T/s20"
+ok "save 20" -- "$PESO" gpt train --data "$T/text.txt" --resume --stop-at 20 --quiet --out "$T/s20"
+id20=$(sed -n 's/^  "save": "\([0-9a-f]*\)",$/\1/p' "$T/s20/checkpoint.json")
+[ -n "$id20" ] || fail "no save id in checkpoint.json"
+for m in before after; do
+    cp -r "$T/s10" "$T/cut_$m"
+    for f in config.json tokenizer.json model.safetensors train_state.safetensors; do
+        cp "$T/s20/$f" "$T/cut_$m/.$f.$id20"
+    done
+done
+cp "$T/s20/checkpoint.json" "$T/cut_after/"  # cut after the commit: save 20 is the checkpoint
+for s in 10 20; do
+    ok "sample save $s" -- "$PESO" "${S[@]}" --ckpt "$T/s$s"
+    cp "$T/out" "$T/s$s.txt"
+done
+cmp -s "$T/s10.txt" "$T/s20.txt" && fail "saves 10 and 20 sample alike: the check below would prove nothing"
+ok "sample, cut before the commit" -- "$PESO" "${S[@]}" --ckpt "$T/cut_before"
+cmp -s "$T/s10.txt" "$T/out" || fail "cut before the commit: not save 10's text"
+ok "sample, cut after the commit" -- "$PESO" "${S[@]}" --ckpt "$T/cut_after"
+cmp -s "$T/s20.txt" "$T/out" || fail "cut after the commit: not save 20's text"
+ok "resume, cut after the commit" -- "$PESO" gpt train --data "$T/text.txt" --resume --stop-at 25 --quiet --out "$T/cut_after"
+grep -q "^resuming from step 20$" "$T/err" || { fail "cut after the commit: not resumed from 20"; cat "$T/err"; }
+[ -z "$(find "$T/cut_after" -name '.*')" ] || fail "the next save left staged files: $(ls -a "$T/cut_after")"
+ok "resume, cut before the commit" -- "$PESO" gpt train --data "$T/text.txt" --resume --stop-at 15 --quiet --out "$T/cut_before"
+grep -q "^resuming from step 10$" "$T/err" || { fail "cut before the commit: not resumed from 10"; cat "$T/err"; }
+# A file changed behind the manifest's back is named.
+printf 'x' >>"$T/s20/tokenizer.json"
+bad "file changed after the save" 1 "tokenizer.json: $(($(stat -c %s "$T/s20/tokenizer.json"))) bytes, but checkpoint.json says" -- \
+    "$PESO" "${S[@]}" --ckpt "$T/s20"
+
 # --- the older layout: lm_head stored, weights in train_state, no manifest -----------------------
 cp -r "$FIX" "$T/legacy"
 ok "sample legacy" -- "$PESO" gpt sample --ckpt "$T/legacy" --prompt "the " --tokens 20 --seed 5
