@@ -56,8 +56,9 @@ nn::FileSetReader checkpoint_files(const fs::path& dir) { return nn::FileSetRead
 LoadedGpt load_gpt_dir(const fs::path& dir) {
     PESO_CHECK(fs::is_directory(dir), IOError, "no checkpoint directory {}", dir.string());
     const nn::FileSetReader files = checkpoint_files(dir);
-    const fs::path config_file = files.require("config.json", kWhat), tokenizer_file = files.require("tokenizer.json", kWhat),
-                   weights = files.require("model.safetensors", kWhat);
+    const fs::path config_file = files.require("config.json", kWhat);
+    const fs::path tokenizer_file = files.require("tokenizer.json", kWhat);
+    const fs::path weights = files.require("model.safetensors", kWhat);
     LoadedGpt out;
     const auto config = read_config_file(config_file);
     out.tokenizer = read_tokenizer_file(tokenizer_file);
@@ -72,7 +73,8 @@ LoadedGpt load_gpt_dir(const fs::path& dir) {
 void save_gpt_dir(const fs::path& dir, const models::GptConfig& config, const nn::NamedTensors& state,
                   const std::string& tokenizer_json, std::int64_t step,
                   const std::function<void(const fs::path&)>& write_train_state) {
-    nn::FileSetWriter set(dir, kManifest, {"config.json", "tokenizer.json", "model.safetensors", "train_state.safetensors"});
+    nn::FileSetWriter set(dir, kManifest,
+                          {"config.json", "tokenizer.json", "model.safetensors", "train_state.safetensors"});
     write_text_file(set.stage("config.json"), config.to_json());
     write_text_file(set.stage("tokenizer.json"), tokenizer_json);
     nn::Metadata meta{{"format", "pt"}};

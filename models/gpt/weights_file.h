@@ -2,8 +2,8 @@
 // A GPT's weights in peso's own safetensors file (model.safetensors of a
 // checkpoint directory): Gpt::state_dict()'s names and layout, with the LM
 // head stored once: its weight IS the token embedding's, so lm_head.weight is
-// left out (as in Hugging Face's gpt2 files), which halves a small-vocabulary
-// model's file.
+// left out (as in Hugging Face's gpt2 files), which nearly halves the file of
+// a small model with GPT-2's 50257-token vocabulary.
 #include <string>
 
 #include "models/gpt/gpt.h"

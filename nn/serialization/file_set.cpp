@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <utility>
 
 #include "core/error.h"
 #include "nn/serialization/file_io.h"
@@ -35,6 +36,11 @@ bool is_leftover_of(const std::string& entry, const std::string& name) {
 FileSetWriter::FileSetWriter(fs::path dir, std::string manifest, std::set<std::string> owned)
     : dir_(std::move(dir)), manifest_(std::move(manifest)), id_(new_save_id()), owned_(std::move(owned)) {}
 
+FileSetWriter::~FileSetWriter() {
+    std::error_code ec;
+    for (const std::string& name : staged_) fs::remove(dir_ / staged_name(name, id_), ec);
+}
+
 fs::path FileSetWriter::stage(const std::string& name) {
     PESO_CHECK(name != manifest_ && !name.empty() && name.find('/') == std::string::npos, ValueError,
                "FileSetWriter: bad member name '{}'", name);
@@ -59,7 +65,9 @@ void FileSetWriter::commit(const std::string& extra_json) {
     const std::string text = j.dump(2) + "\n";
     // The commit point: the staged files are durable (each written atomically), the manifest names them.
     write_file_atomically((dir_ / manifest_).string(), text.data(), text.size());
-    for (const std::string& name : staged_) {
+    // From here on the staged files are the checkpoint's: the destructor must not remove them, whatever fails.
+    const std::vector<std::string> staged = std::exchange(staged_, {});
+    for (const std::string& name : staged) {
         const fs::path from = dir_ / staged_name(name, id_), to = dir_ / name;
         PESO_CHECK(std::rename(from.c_str(), to.c_str()) == 0, IOError, "cannot rename {} to {}", from.string(),
                    to.string());
@@ -71,15 +79,15 @@ void FileSetWriter::commit(const std::string& extra_json) {
     for (const auto& e : fs::directory_iterator(dir_, ec)) {
         const std::string entry = e.path().filename().string();
         for (const std::string& name : owned_) {
-            const bool written = std::find(staged_.begin(), staged_.end(), name) != staged_.end();
+            const bool written = std::find(staged.begin(), staged.end(), name) != staged.end();
             if (is_leftover_of(entry, name) || (!written && entry == name)) stale.push_back(e.path());
         }
     }
     for (const fs::path& p : stale) fs::remove(p, ec);
-    staged_.clear();
 }
 
-FileSetReader::FileSetReader(fs::path dir, std::string manifest) : dir_(std::move(dir)), manifest_(std::move(manifest)) {
+FileSetReader::FileSetReader(fs::path dir, std::string manifest)
+    : dir_(std::move(dir)), manifest_(std::move(manifest)) {
     const fs::path path = dir_ / manifest_;
     std::error_code ec;
     if (!fs::exists(path, ec)) return;

@@ -33,6 +33,10 @@ public:
     // `dir` must exist. `owned`: the names a set in this directory may hold;
     // those not written by this set are removed once it is committed.
     FileSetWriter(std::filesystem::path dir, std::string manifest, std::set<std::string> owned);
+    // Without a commit (a failed save), removes the files it staged.
+    ~FileSetWriter();
+    FileSetWriter(const FileSetWriter&) = delete;
+    FileSetWriter& operator=(const FileSetWriter&) = delete;
     // Where to write member `name` (a plain file name in the directory).
     std::filesystem::path stage(const std::string& name);
     // Makes the staged members the directory's set (see above). Every staged

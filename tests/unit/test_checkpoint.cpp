@@ -167,8 +167,8 @@ TEST_CASE("a checkpoint saved without the model holds the rest and says so") {
     CHECK(train_step(fresh, x, y) == a);
     // A caller that expects the weights in it is told they are missing.
     Run other;
-    CHECK_THROWS_WITH_AS(load_checkpoint(path, *other.model, &other.opt, &other.sched), doctest::Contains("missing key"),
-                         IOError);
+    CHECK_THROWS_WITH_AS(load_checkpoint(path, *other.model, &other.opt, &other.sched),
+                         doctest::Contains("missing key"), IOError);
     save_checkpoint(path, *saved.model, &saved.opt, &saved.sched, 2);
     CHECK(read_checkpoint_info(path).has_model);
 }

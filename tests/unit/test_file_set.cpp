@@ -39,12 +39,12 @@ std::string seen(const fs::path& dir, const std::string& name) {
     return p ? get(*p) : "-";
 }
 
-// A save of {a, b} = {text + "a", text + "b"}; the writer is returned staged but not committed.
-FileSetWriter stage_save(const fs::path& dir, const std::string& text) {
+// A save of {a, b} = {text + "a", text + "b"}, staged and committed.
+void save(const fs::path& dir, const std::string& text, const std::string& info = "") {
     FileSetWriter w(dir, "set.json", kOwned);
     put(w.stage("a.txt"), text + "a");
     put(w.stage("b.txt"), text + "b");
-    return w;
+    w.commit(info);
 }
 
 std::size_t entries(const fs::path& dir) {
@@ -55,33 +55,41 @@ std::size_t entries(const fs::path& dir) {
 
 TEST_CASE("a committed set is read back; a staged but uncommitted one is not seen") {
     const fs::path dir = fresh_dir("commit");
-    stage_save(dir, "v1.").commit(R"({"step": 1})");
+    save(dir, "v1.", R"({"step": 1})");
     CHECK(seen(dir, "a.txt") == "v1.a");
     CHECK(seen(dir, "b.txt") == "v1.b");
     CHECK(seen(dir, "c.txt") == "-");
     CHECK(FileSetReader(dir, "set.json").info_json() == R"({"step":1})");
     CHECK(entries(dir) == 3);  // a.txt, b.txt, set.json: nothing staged is left
 
-    // A crash before the commit: the staged files of save 2 are ignored.
-    { FileSetWriter w = stage_save(dir, "v2."); }
+    // A failed save (no commit) removes what it staged.
+    {
+        FileSetWriter w(dir, "set.json", kOwned);
+        put(w.stage("a.txt"), "v2.a");
+    }
+    CHECK(entries(dir) == 3);
+    // A crash before the commit (no destructor runs): the staged files of save 2 are ignored...
+    put(dir / ".a.txt.00000000000000aa", "v2.a");
+    put(dir / "..b.txt.00000000000000aa.tmp.XYZ123", "v2");  // a temporary of AtomicFile's
     CHECK(seen(dir, "a.txt") == "v1.a");
     CHECK(seen(dir, "b.txt") == "v1.b");
     CHECK(entries(dir) == 5);
-    // The next commit removes them.
-    stage_save(dir, "v3.").commit();
+    // ... and the next commit removes them.
+    save(dir, "v3.");
     CHECK(seen(dir, "a.txt") == "v3.a");
     CHECK(entries(dir) == 3);
 }
 
 TEST_CASE("a crash between the commit and the renames: the reader sees the new set, member by member") {
     const fs::path dir = fresh_dir("pending");
-    stage_save(dir, "v1.").commit();
+    save(dir, "v1.");
     // Simulated: save 2 committed (its manifest written), then a.txt renamed but not b.txt.
     FileSetWriter w(dir, "set.json", kOwned);
     put(w.stage("a.txt"), "v2.a");
     put(w.stage("b.txt"), "v2.b");
     const std::string id = w.save_id();
-    put(dir / "set.json", "{\"save\": \"" + id + "\", \"files\": {\"a.txt\": {\"size\": 4}, \"b.txt\": {\"size\": 4}}}");
+    put(dir / "set.json",
+        "{\"save\": \"" + id + "\", \"files\": {\"a.txt\": {\"size\": 4}, \"b.txt\": {\"size\": 4}}}");
     fs::rename(dir / (".a.txt." + id), dir / "a.txt");
     CHECK(get(dir / "b.txt") == "v1.b");  // the plain name still holds the previous save's file
     CHECK(seen(dir, "a.txt") == "v2.a");
