@@ -105,6 +105,7 @@ void bind_nn(py::module_& m) {
     py::module_ n = m.def_submodule("_nn", "peso.nn's compiled part");
     bind_functional(n);
     bind_init(n);
+    bind_attention(n);
     n.def("clip_grad_norm_", [](const std::vector<Tensor>& ps, double max_norm, double norm_type, bool nonfinite) {
         return nn::clip_grad_norm_(ps, max_norm, norm_type, nonfinite);
     }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0,

@@ -52,13 +52,14 @@ HookHandle register_hook(const Tensor& t, py::function fn) {
     return {active};
 }
 
-// fn(self, arg) without the GIL, returning self's Python object.
-template <typename Arg, typename Fn> auto in_place(Fn fn) {
-    return [fn](const py::object& self, Arg arg) {
+// fn(self, args...) without the GIL, returning self's very Python object: as
+// PyTorch, `t.add_(1) is t`, and `x += y` rebinds x to the same object.
+template <typename... Args, typename Fn> auto in_place(Fn fn) {
+    return [fn](const py::object& self, Args... args) {
         Tensor& t = self.cast<Tensor&>();
         {
             py::gil_scoped_release r;
-            fn(t, arg);
+            fn(t, args...);
         }
         return self;
     };
@@ -223,10 +224,7 @@ void bind_math_methods(py::class_<Tensor>& c) {
              nogil())
         .def("clamp", [](const Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp(t, lo, hi); },
              py::arg("min") = py::none(), py::arg("max") = py::none(), nogil())
-        .def("clamp_", [](Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return t.clamp_(lo, hi); },
-             py::arg("min") = py::none(), py::arg("max") = py::none(), nogil())
         .def("masked_fill", [](const Tensor& t, const Tensor& m, Scalar v) { return masked_fill(t, m, v); }, nogil())
-        .def("masked_fill_", [](Tensor& t, const Tensor& m, Scalar v) { return masked_fill_(t, m, v); }, nogil())
         .def("softmax", [](const Tensor& t, std::int64_t d) { return softmax(t, d); }, py::arg("dim"), nogil())
         .def("log_softmax", [](const Tensor& t, std::int64_t d) { return log_softmax(t, d); }, py::arg("dim"), nogil())
         .def("tril", [](const Tensor& t, std::int64_t k) { return tril(t, k); }, py::arg("diagonal") = 0, nogil())
@@ -293,38 +291,43 @@ void bind_reductions(py::class_<Tensor>& c) {
 }
 
 void bind_in_place(py::class_<Tensor>& c) {
-    c.def("zero_", [](Tensor& t) { return t.zero_(); }, nogil())
-        .def("fill_", [](Tensor& t, Scalar v) { return t.fill_(v); }, nogil())
-        .def("copy_", [](Tensor& t, const Tensor& s) { return t.copy_(s); }, nogil())
-        .def("add_", [](Tensor& t, const Tensor& o, Scalar alpha) { return t.add_(o, alpha); }, py::arg("other"),
-             py::arg("alpha") = 1, nogil())
-        .def("add_", [](Tensor& t, Scalar o) { return t.add_(o); }, nogil())
-        .def("sub_", [](Tensor& t, const Tensor& o, Scalar alpha) { return sub_(t, o, alpha); }, py::arg("other"),
-             py::arg("alpha") = 1, nogil())
-        .def("sub_", [](Tensor& t, Scalar o) { return t.sub_(o); }, nogil())
-        .def("mul_", [](Tensor& t, const Tensor& o) { return t.mul_(o); }, nogil())
-        .def("mul_", [](Tensor& t, Scalar o) { return t.mul_(o); }, nogil())
-        .def("div_", [](Tensor& t, const Tensor& o) { return t.div_(o); }, nogil())
-        .def("div_", [](Tensor& t, Scalar o) { return t.div_(o); }, nogil())
-        .def("uniform_", [](Tensor& t, double a, double b) { return t.uniform_(a, b); }, py::arg("a") = 0.0,
-             py::arg("b") = 1.0, nogil())
-        .def("normal_", [](Tensor& t, double m, double s) { return t.normal_(m, s); }, py::arg("mean") = 0.0,
-             py::arg("std") = 1.0, nogil())
-        .def("index_add_", [](Tensor& t, std::int64_t d, const Tensor& i, const Tensor& s, Scalar a) {
-            return t.index_add_(d, i, s, a); }, py::arg("dim"), py::arg("index"), py::arg("source"),
-            py::arg("alpha") = 1, nogil())
-        .def("scatter_", [](Tensor& t, std::int64_t d, const Tensor& i, const Tensor& s) { return t.scatter_(d, i, s); },
-             nogil())
-        .def("scatter_", [](Tensor& t, std::int64_t d, const Tensor& i, Scalar v) { return t.scatter_(d, i, v); },
-             nogil())
-        .def("scatter_add_", [](Tensor& t, std::int64_t d, const Tensor& i, const Tensor& s) {
-            return t.scatter_add_(d, i, s); }, nogil());
+    using T = const Tensor&;
+    using I = std::int64_t;
+    using OptS = std::optional<Scalar>;
+    c.def("zero_", in_place<>([](Tensor& t) { t.zero_(); }))
+        .def("fill_", in_place<Scalar>([](Tensor& t, Scalar v) { t.fill_(v); }))
+        .def("fill_", in_place<T>([](Tensor& t, T v) { t.copy_(v.expand(t.sizes())); }))
+        .def("copy_", in_place<T>([](Tensor& t, T s) { t.copy_(s); }))
+        .def("add_", in_place<T, Scalar>([](Tensor& t, T o, Scalar alpha) { t.add_(o, alpha); }), py::arg("other"),
+             py::arg("alpha") = 1)
+        .def("add_", in_place<Scalar>([](Tensor& t, Scalar o) { t.add_(o); }))
+        .def("sub_", in_place<T, Scalar>([](Tensor& t, T o, Scalar alpha) { sub_(t, o, alpha); }), py::arg("other"),
+             py::arg("alpha") = 1)
+        .def("sub_", in_place<Scalar>([](Tensor& t, Scalar o) { t.sub_(o); }))
+        .def("mul_", in_place<T>([](Tensor& t, T o) { t.mul_(o); }))
+        .def("mul_", in_place<Scalar>([](Tensor& t, Scalar o) { t.mul_(o); }))
+        .def("div_", in_place<T>([](Tensor& t, T o) { t.div_(o); }))
+        .def("div_", in_place<Scalar>([](Tensor& t, Scalar o) { t.div_(o); }))
+        .def("clamp_", in_place<OptS, OptS>([](Tensor& t, OptS lo, OptS hi) { t.clamp_(lo, hi); }),
+             py::arg("min") = py::none(), py::arg("max") = py::none())
+        .def("masked_fill_", in_place<T, Scalar>([](Tensor& t, T m, Scalar v) { t.masked_fill_(m, v); }),
+             py::arg("mask"), py::arg("value"))
+        .def("uniform_", in_place<double, double>([](Tensor& t, double a, double b) { t.uniform_(a, b); }),
+             py::arg("a") = 0.0, py::arg("b") = 1.0)
+        .def("normal_", in_place<double, double>([](Tensor& t, double m, double s) { t.normal_(m, s); }),
+             py::arg("mean") = 0.0, py::arg("std") = 1.0)
+        .def("index_add_", in_place<I, T, T, Scalar>([](Tensor& t, I d, T i, T s, Scalar a) { t.index_add_(d, i, s, a); }),
+             py::arg("dim"), py::arg("index"), py::arg("source"), py::arg("alpha") = 1)
+        .def("scatter_", in_place<I, T, T>([](Tensor& t, I d, T i, T s) { t.scatter_(d, i, s); }))
+        .def("scatter_", in_place<I, T, Scalar>([](Tensor& t, I d, T i, Scalar v) { t.scatter_(d, i, v); }))
+        .def("scatter_add_", in_place<I, T, T>([](Tensor& t, I d, T i, T s) { t.scatter_add_(d, i, s); }));
 }
 
 void bind_autograd_methods(py::class_<Tensor>& c) {
-    c.def("requires_grad_", [](Tensor& t, bool on) { return t.requires_grad_(on); }, py::arg("requires_grad") = true)
+    c.def("requires_grad_", in_place<bool>([](Tensor& t, bool on) { t.requires_grad_(on); }),
+          py::arg("requires_grad") = true)
         .def("detach", &Tensor::detach)
-        .def("detach_", [](Tensor& t) { return t.detach_(); })
+        .def("detach_", in_place<>([](Tensor& t) { t.detach_(); }))
         .def("retain_grad", &Tensor::retain_grad)
         .def("backward", [](const Tensor& t, const std::optional<Tensor>& g, std::optional<bool> retain, bool create) {
             py::gil_scoped_release r;

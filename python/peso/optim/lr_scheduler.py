@@ -23,10 +23,25 @@ class LRScheduler:
         return list(self._impl.base_lrs)
 
     def state_dict(self):
-        return dict(self._impl.state_dict())
+        """PyTorch's keys for the scheduler's progress: base_lrs, last_epoch, _step_count, _last_lr."""
+        flat = dict(self._impl.state_dict())
+        groups = range(len(self.base_lrs))
+        return {"base_lrs": [flat[f"base_lr.{g}"] for g in groups], "last_epoch": int(flat["last_epoch"]),
+                "_step_count": int(flat["step_count"]), "_last_lr": [flat[f"last_lr.{g}"] for g in groups]}
 
-    def load_state_dict(self, state):
-        self._impl.load_state_dict(dict(state))
+    def load_state_dict(self, state_dict):
+        """Takes state_dict()'s form. The scheduler's own settings (step_size, gamma...) are its constructor's:
+        PyTorch's other keys are refused rather than silently ignored."""
+        unknown = sorted(set(state_dict) - {"base_lrs", "last_epoch", "_step_count", "_last_lr"})
+        if unknown:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: unexpected keys {unknown} (peso's schedulers "
+                             "keep their settings from the constructor)")
+        flat = {"last_epoch": float(state_dict["last_epoch"]), "step_count": float(state_dict["_step_count"])}
+        for g, lr in enumerate(state_dict["base_lrs"]):
+            flat[f"base_lr.{g}"] = float(lr)
+        for g, lr in enumerate(state_dict["_last_lr"]):
+            flat[f"last_lr.{g}"] = float(lr)
+        self._impl.load_state_dict(flat)
 
 
 class StepLR(LRScheduler):
