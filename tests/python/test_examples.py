@@ -1,4 +1,4 @@
-"""The three guide programs of examples/python learn (short runs, peso alone;
+"""The guide programs of examples/python learn (short runs, peso alone;
 the PyTorch comparison is the programs' own job when torch is there)."""
 import os
 import pathlib
@@ -34,6 +34,11 @@ def test_decoder_lm_learns():
 def test_sorter_learns():
     losses, _ = run("sorter.py", 150)
     assert losses[-1] < 0.75 * losses[0]
+
+
+def test_seq2seq_transformer_learns():
+    losses, _ = run("seq2seq_transformer.py", 100)
+    assert losses[0] > 2.0 and losses[-1] < 0.6 * losses[0]
 
 
 def test_logistic_regression_equals_pytorch():
