@@ -67,7 +67,7 @@ def greedy(T, model, src):
 
 
 def main():
-    args = common.parse("an encoder-decoder Transformer reverses digits, on peso and PyTorch", steps=300)
+    args = common.parse("an encoder-decoder Transformer reverses digits, on peso and PyTorch", steps=500)
     runs = []
     for T in common.frameworks(not args.no_torch):
         T.manual_seed(0)

@@ -169,11 +169,15 @@ void bind_shape_methods(py::class_<Tensor>& c) {
             return t.size(0);
         })
         .def("view", [](const Tensor& t, const py::args& s) { return t.view(dims_from_args(s)); })
-        .def("reshape", [](const Tensor& t, const py::args& s) { return t.reshape(dims_from_args(s)); })
+        .def("reshape", [](const Tensor& t, const py::args& s) {
+            const Dims d = dims_from_args(s);
+            py::gil_scoped_release r;  // may copy
+            return t.reshape(d);
+        })
         .def("permute", [](const Tensor& t, const py::args& s) { return t.permute(dims_from_args(s)); })
         .def("expand", [](const Tensor& t, const py::args& s) { return t.expand(dims_from_args(s)); })
         .def("view_as", [](const Tensor& t, const Tensor& o) { return t.view(o.sizes()); })
-        .def("reshape_as", [](const Tensor& t, const Tensor& o) { return t.reshape(o.sizes()); })
+        .def("reshape_as", [](const Tensor& t, const Tensor& o) { return t.reshape(o.sizes()); }, nogil())
         .def("expand_as", &Tensor::expand_as)
         .def("transpose", &Tensor::transpose)
         .def("t", &Tensor::t)
@@ -182,7 +186,7 @@ void bind_shape_methods(py::class_<Tensor>& c) {
         .def("squeeze", [](const Tensor& t, std::optional<std::int64_t> d) { return d ? t.squeeze(*d) : t.squeeze(); },
              py::arg("dim") = py::none())
         .def("unsqueeze", &Tensor::unsqueeze)
-        .def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+        .def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1, nogil())
         .def("unflatten", &Tensor::unflatten)
         .def("diagonal", [](const Tensor& t, std::int64_t o, std::int64_t d0, std::int64_t d1) {
             return diagonal(t, o, d0, d1);
@@ -259,13 +263,21 @@ void bind_reductions(py::class_<Tensor>& c) {
     PESO_PY_REDUCE(all) PESO_PY_REDUCE(any)
 #undef PESO_PY_REDUCE
     c.def("logsumexp", [](const Tensor& t, const py::object& dim, bool keepdim) {
-        return logsumexp(t, dims_from_object(dim), keepdim); }, py::arg("dim"), py::arg("keepdim") = false)
+        const Dims d = dims_from_object(dim);
+        py::gil_scoped_release r;
+        return logsumexp(t, d, keepdim); }, py::arg("dim"), py::arg("keepdim") = false)
         .def("var", [](const Tensor& t, const py::object& dim, std::optional<double> correction, bool unbiased,
-                       bool keepdim) { return var(t, dims_from_object(dim), correction.value_or(unbiased ? 1 : 0), keepdim); },
+                       bool keepdim) {
+            const Dims d = dims_from_object(dim);
+            py::gil_scoped_release r;
+            return var(t, d, correction.value_or(unbiased ? 1 : 0), keepdim); },
              py::arg("dim") = py::none(), py::kw_only(), py::arg("correction") = py::none(), py::arg("unbiased") = true,
              py::arg("keepdim") = false)
         .def("std", [](const Tensor& t, const py::object& dim, std::optional<double> correction, bool unbiased,
-                       bool keepdim) { return std(t, dims_from_object(dim), correction.value_or(unbiased ? 1 : 0), keepdim); },
+                       bool keepdim) {
+            const Dims d = dims_from_object(dim);
+            py::gil_scoped_release r;
+            return std(t, d, correction.value_or(unbiased ? 1 : 0), keepdim); },
              py::arg("dim") = py::none(), py::kw_only(), py::arg("correction") = py::none(), py::arg("unbiased") = true,
              py::arg("keepdim") = false)
         // max()/min() reduce everything; with a dim they return (values, indices) as PyTorch.
@@ -351,13 +363,13 @@ void bind_tensor(py::module_& m) {
     bind_in_place(c);
     bind_autograd_methods(c);
     c.def("item", &item)
-        .def("__float__", [](const Tensor& t) { return t.item<double>(); })
-        .def("__int__", [](const Tensor& t) { return t.item<std::int64_t>(); })
+        .def("__float__", [](const Tensor& t) { return t.item<double>(); }, nogil())
+        .def("__int__", [](const Tensor& t) { return t.item<std::int64_t>(); }, nogil())
         .def("__index__", [](const Tensor& t) {
             PESO_CHECK(!is_floating(t.dtype()), DTypeError, "only integer tensors of a single element can be an index");
             return t.item<std::int64_t>();
         })
-        .def("__bool__", [](const Tensor& t) { return t.item<double>() != 0.0; })
+        .def("__bool__", [](const Tensor& t) { return t.item<double>() != 0.0; }, nogil())
         .def("_to_dtype", [](const Tensor& t, DType d) { return to_dtype(t, d); }, nogil())
         .def("_to_device", [](const Tensor& t, Device d) { return to_device(t, d); }, nogil())
         .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data_ptr()); })
