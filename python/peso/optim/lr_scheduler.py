@@ -22,21 +22,24 @@ class LRScheduler:
     def base_lrs(self):
         return list(self._impl.base_lrs)
 
+    _COUNTERS = {"base_lrs", "last_epoch", "_step_count", "_last_lr"}
+
     def state_dict(self):
-        """PyTorch's keys for the scheduler's progress: base_lrs, last_epoch, _step_count, _last_lr."""
+        """PyTorch's keys for the scheduler's progress (base_lrs, last_epoch, _step_count, _last_lr), plus the
+        settings a schedule changes while it runs (WarmupCosineLR's max_steps)."""
         flat = dict(self._impl.state_dict())
         groups = range(len(self.base_lrs))
-        return {"base_lrs": [flat[f"base_lr.{g}"] for g in groups], "last_epoch": int(flat["last_epoch"]),
-                "_step_count": int(flat["step_count"]), "_last_lr": [flat[f"last_lr.{g}"] for g in groups]}
+        out = {"base_lrs": [flat.pop(f"base_lr.{g}") for g in groups], "last_epoch": int(flat.pop("last_epoch")),
+               "_step_count": int(flat.pop("step_count")), "_last_lr": [flat.pop(f"last_lr.{g}") for g in groups]}
+        out.update(flat)
+        return out
 
     def load_state_dict(self, state_dict):
-        """Takes state_dict()'s form. The scheduler's own settings (step_size, gamma...) are its constructor's:
-        PyTorch's other keys are refused rather than silently ignored."""
-        unknown = sorted(set(state_dict) - {"base_lrs", "last_epoch", "_step_count", "_last_lr"})
-        if unknown:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: unexpected keys {unknown} (peso's schedulers "
-                             "keep their settings from the constructor)")
-        flat = {"last_epoch": float(state_dict["last_epoch"]), "step_count": float(state_dict["_step_count"])}
+        """Takes state_dict()'s form. Settings fixed at construction (step_size, gamma...) are not state: the
+        C++ scheduler refuses such keys rather than silently ignoring them."""
+        flat = {k: float(v) for k, v in state_dict.items() if k not in self._COUNTERS}
+        flat["last_epoch"] = float(state_dict["last_epoch"])
+        flat["step_count"] = float(state_dict["_step_count"])
         for g, lr in enumerate(state_dict["base_lrs"]):
             flat[f"base_lr.{g}"] = float(lr)
         for g, lr in enumerate(state_dict["_last_lr"]):
