@@ -2,6 +2,7 @@
 // from another checkpoint's weights (--init-from), or where a run stopped (--resume).
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -184,6 +185,15 @@ float estimate_loss(models::Gpt& model, nn::data::TokenBatches& batches, std::in
 Tensor my_rows(const Tensor& global, std::int64_t micro, std::int64_t k, const distributed::Communicator& comm) {
     const std::int64_t per_rank = micro / comm.world_size();
     return native::narrow(global, 0, k * micro + comm.rank() * per_rank, per_rank);
+}
+
+// The end of the cosine decay under --max-time: the steps that still fit in the time left at the pace measured
+// since this process began training (at least the next step, at most --steps).
+std::int64_t cosine_horizon(std::int64_t step, std::int64_t first, double elapsed, const TrainArgs& a) {
+    const double per_step = elapsed / static_cast<double>(step - first);
+    const double fit = std::floor(std::max(0.0, a.max_time - elapsed) / per_step);
+    const auto more = static_cast<std::int64_t>(std::min(fit, static_cast<double>(a.steps)));
+    return std::min(a.steps, step + std::max<std::int64_t>(1, more));
 }
 
 std::unique_ptr<nn::optim::Optimizer> make_optimizer(const TrainArgs& a, const models::Gpt& model) {
@@ -402,17 +412,23 @@ int run_train(TrainArgs a) {
         else opt->step();
         sched.step();
         ++step;
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        // Rank 0's clock decides, for all.
+        Tensor elapsed_t = native::full({1}, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                                        DType::f64);
+        if (world > 1 && a.max_time > 0) distributed::broadcast(*comm, elapsed_t, 0);
+        const double elapsed = elapsed_t.data_ptr<double>()[0];
         tokens_per_s = static_cast<double>((step - first) * a.batch * a.grad_accum * config.block_size) / elapsed;
         // The run ends at --steps or at --max-time, whichever comes first.
         double eta = elapsed / static_cast<double>(step - first) * static_cast<double>(a.steps - step);
-        if (a.max_time > 0) eta = std::min(eta, std::max(0.0, a.max_time - elapsed));
+        if (a.max_time > 0) {
+            eta = std::min(eta, std::max(0.0, a.max_time - elapsed));
+            // The cosine ends where the time budget does: from the end of warm-up on, its horizon is the steps
+            // that still fit at the pace measured so far (evaluations and saves included).
+            if (step >= a.warmup_steps()) sched.set_max_steps(cosine_horizon(step, first, elapsed, a));
+        }
         if (lead) step_log << step << ',' << fmt::format("{:.9g}", loss) << ',' << fmt::format("{:.9g}", lr) << '\n';
         progress.step({step, a.steps, loss, lr, tokens_per_s, eta});
-        // Rank 0's clock decides, for all.
-        Tensor elapsed_t = native::full({1}, elapsed, DType::f64);
-        if (world > 1 && a.max_time > 0) distributed::broadcast(*comm, elapsed_t, 0);
-        if (a.max_time > 0 && elapsed_t.data_ptr<double>()[0] >= a.max_time)
+        if (a.max_time > 0 && elapsed >= a.max_time)
             stopped_why = fmt::format("--max-time {} s reached", a.max_time);
         else if (step == a.stop_at)
             stopped_why = fmt::format("--stop-at {} reached", a.stop_at);
@@ -455,7 +471,7 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str()
         ->check(at_least(1));
     cmd->add_option("--batch", a->batch, "sequences per micro-batch")->capture_default_str()->check(at_least(1));
-    cmd->add_option("--steps", a->steps, "optimizer steps (the end of the cosine decay)")
+    cmd->add_option("--steps", a->steps, "optimizer steps (the end of the cosine decay, unless --max-time comes first)")
         ->capture_default_str()
         ->check(at_least(1));
     cmd->add_option("--lr", a->lr, "peak learning rate")->capture_default_str()->check(above(0));
@@ -502,7 +518,9 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str()
         ->check(at_least(0));
     cmd->add_option("--out", a->out, "checkpoint directory")->capture_default_str();
-    cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds (0: no limit)")
+    cmd->add_option("--max-time", a->max_time,
+                    "stop (evaluating and saving) after this many seconds (0: no limit); the cosine decay then ends "
+                    "when the time does, at the pace measured after warm-up")
         ->capture_default_str()
         ->check(at_least(0));
     cmd->add_flag("--plot-log-scale", a->plot_log_scale, "loss.png with a logarithmic loss axis");
