@@ -1,6 +1,8 @@
-// The C++ attention layers behind peso.nn's MultiheadAttention (and so the
-// Transformer layers, which are Python compositions as in torch.nn), and the
-// sinusoidal table of peso.nn.SinusoidalPositionalEncoding.
+// The C++ attention behind peso.nn: MultiheadAttention (and so the
+// Transformer layers, which are Python compositions as in torch.nn),
+// F.scaled_dot_product_attention (nn/scaled_dot_product_attention.h, the one
+// seam a fused kernel plugs into), and the sinusoidal table of
+// peso.nn.SinusoidalPositionalEncoding.
 //
 // The Python MultiheadAttention owns its Parameters (they can be replaced,
 // moved, saved, hooked as any Python module's); it holds a C++
@@ -9,6 +11,7 @@
 // replaced one) before one GIL-free call of the C++ forward.
 #include "nn/attention.h"
 #include "nn/positional.h"
+#include "nn/scaled_dot_product_attention.h"
 #include "python/src/args.h"
 
 namespace peso::python {
@@ -78,6 +81,13 @@ void bind_attention(py::module_& n) {
             return forward(m, q, k, v, {w_in, opt(b_in), w_out, opt(b_out)}, training, kpm, need_weights, mask,
                            average, is_causal);
         });
+    n.def("scaled_dot_product_attention", [](const Tensor& q, const Tensor& k, const Tensor& v,
+                                              const std::optional<Tensor>& mask, double p, bool is_causal,
+                                              std::optional<double> scale, Generator* gen) {
+        return nn::functional::scaled_dot_product_attention(q, k, v, opt(mask), p, is_causal, scale, gen);
+    }, py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(),
+       py::arg("dropout_p") = 0.0, py::arg("is_causal") = false, py::kw_only(), py::arg("scale") = py::none(),
+       py::arg("generator") = nullptr, nogil());
     n.def("sinusoidal_table", [](std::int64_t d_model, std::int64_t max_len, std::optional<DType> dtype) {
         return std::make_shared<nn::SinusoidalPositionalEncoding>(d_model, max_len, 0.0, dtype.value_or(kDefaultDType))->pe;
     }, py::arg("d_model"), py::arg("max_len"), py::arg("dtype") = py::none(), nogil());

@@ -252,3 +252,19 @@ def test_scheduler_state_dict_round_trip():
     assert sched2.get_last_lr() == [0.25] and sched2.last_epoch == 4
     with pytest.raises(ValueError, match="step_size"):
         sched2.load_state_dict({**sd, "step_size": 3})
+
+
+def test_warmup_cosine_max_steps_moves_and_is_saved():
+    p = nn.Parameter(peso.ones(1))
+    opt = peso.optim.SGD([p], lr=1.0)
+    sched = peso.optim.lr_scheduler.WarmupCosineLR(opt, warmup_steps=2, max_steps=10, min_lr=0.0)
+    for _ in range(4):
+        sched.step()
+    sched.set_max_steps(6)  # step 4 of a decay from step 2 to 6: half way, lr = 0.5
+    assert sched.get_last_lr() == pytest.approx([0.5]) and opt.param_groups[0]["lr"] == pytest.approx(0.5)
+    sd = sched.state_dict()
+    assert sd["max_steps"] == 6.0 and sd["last_epoch"] == 4
+    other = peso.optim.lr_scheduler.WarmupCosineLR(peso.optim.SGD([p], lr=1.0), 2, 10, 0.0)
+    other.load_state_dict(sd)
+    other.step()  # step 5 of the decay to 6: 0.5 * (1 + cos(pi * 3/4))
+    assert other.get_last_lr() == pytest.approx([0.5 * (1 + math.cos(math.pi * 0.75))])

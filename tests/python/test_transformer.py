@@ -173,3 +173,21 @@ def test_positional_encodings():
         pe(peso.zeros(11, 4))
     learned = nn.LearnedPositionalEmbedding(10, 4)
     assert peso.equal(learned(x), learned.weight[:3]) and learned.weight.requires_grad
+
+
+def test_scaled_dot_product_attention_is_the_formula():
+    peso.manual_seed(6)
+    q, k, v = peso.randn(2, 3, 4, dtype=peso.float64), peso.randn(2, 5, 4, dtype=peso.float64), \
+        peso.randn(2, 5, 6, dtype=peso.float64)
+    F = nn.functional
+    may = np.tril(np.ones((3, 5), bool))  # True = may attend (PyTorch 2's SDPA convention)
+    scores = np_of(q) @ np_of(k).transpose(0, 2, 1) * 0.3
+    ref = softmax(np.where(may, scores, -np.inf)) @ np_of(v)
+    got = F.scaled_dot_product_attention(q, k, v, attn_mask=peso.tensor(may), scale=0.3)
+    np.testing.assert_allclose(np_of(got), ref, atol=1e-12)
+    causal = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # default scale 1/sqrt(4)
+    scores = np_of(q) @ np_of(k).transpose(0, 2, 1) / 2.0
+    np.testing.assert_allclose(np_of(causal), softmax(np.where(may, scores, -np.inf)) @ np_of(v), atol=1e-12)
+    qg = q.clone().requires_grad_()
+    assert peso.autograd.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+                                   (qg, k.requires_grad_(), v.requires_grad_()))

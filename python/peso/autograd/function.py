@@ -147,9 +147,10 @@ class Function:
         to_save = [t for t in ctx._to_save if t is not None]
         saved, saved_is_output = [], []
         for t in to_save:
-            k = next((i for i in recorded if originals[i] is t), None)
+            # An output saved is re-attached to this node on unpack (no cycle); an input keeps its own history.
+            k = None if _is_any(t, args) else next((i for i in recorded if originals[i] is t), None)
             saved.append(t if k is None else outputs[k])
-            saved_is_output.append(k is not None and not _is_any(t, args))
+            saved_is_output.append(k is not None)
         node = _Node(cls, ctx, args, outputs, recorded, [t is None for t in ctx._to_save])
         _C._autograd.record_function(cls.__name__ + "Backward", [args[i] for i in node.tensor_args],
                                      [outputs[i] for i in recorded], saved, saved_is_output, node)

@@ -80,3 +80,7 @@ class WarmupCosineLR(LRScheduler):
 
     def __init__(self, optimizer, warmup_steps, max_steps, min_lr):
         super().__init__(_S.WarmupCosineLR(optimizer._impl, warmup_steps, max_steps, min_lr), optimizer)
+
+    def set_max_steps(self, max_steps):
+        """Moves the end of the decay while the schedule runs (a run with a time budget); sets the lrs at once."""
+        self._impl.set_max_steps(max_steps)
