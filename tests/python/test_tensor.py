@@ -188,3 +188,34 @@ def test_backward_releases_the_gil():
     loss = y.sum()
     share, took = _spinner_share(loss.backward)
     assert w.grad is not None and took > 0.1 and share > 0.2, (share, took)
+
+
+def test_unary_in_place_methods():
+    t = peso.tensor([1.0, 4.0, 9.0])
+    assert t.sqrt_() is t and t.tolist() == [1.0, 2.0, 3.0]
+    assert t.pow_(2) is t and t.neg_() is t and t.tolist() == [-1.0, -4.0, -9.0]
+    assert t.relu_() is t and t.tolist() == [0.0, 0.0, 0.0]
+    assert t.add_(-0.5).clamp_min_(-0.25) is t and t.tolist() == [-0.25] * 3
+    # Through the graph: the in-place result's gradient reaches the tensor it came from.
+    x = peso.tensor([0.5, 1.0], dtype=peso.float64, requires_grad=True)
+    y = x * 2
+    y.exp_()
+    y.sum().backward()
+    assert x.grad.tolist() == pytest.approx([2 * np.exp(1.0), 2 * np.exp(2.0)])
+    with pytest.raises(RuntimeError, match="leaf"):
+        x.exp_()  # a leaf that requires grad, as PyTorch
+
+
+def test_tensor_helpers_pytorch_code_uses():
+    x = peso.tensor([[1, 2], [3, 4]])
+    a = np.array([[1, 2], [3, 4]])
+    assert x.repeat(2, 3).tolist() == np.tile(a, (2, 3)).tolist()
+    assert x.repeat((2, 1, 2)).tolist() == np.tile(a, (2, 1, 2)).tolist()
+    w = peso.tensor([1.0, 2.0], requires_grad=True)
+    w.repeat(3).sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0]
+    assert x.square().tolist() == [[1, 4], [9, 16]]
+    assert x.clamp_min(2).tolist() == [[2, 2], [3, 4]] and x.clamp_max(2).tolist() == [[1, 2], [2, 2]]
+    f = peso.ones(2, dtype=peso.float64)
+    assert f.new_tensor([1, 2]).dtype == peso.float64 and f.new_full((3,), 7.0).tolist() == [7.0] * 3
+    assert f.type(peso.float32).dtype == peso.float32 and f.type() == "peso.float64"
