@@ -48,3 +48,11 @@ def test_logistic_regression_equals_pytorch():
     assert out.returncode == 0, out.stdout + out.stderr
     worst = float(re.search(r"max \|loss difference\| over 30 steps = ([0-9.e+-]+)", out.stdout).group(1))
     assert worst <= 1e-5
+
+
+def test_attention_and_transformer_layers_equal_pytorchs():
+    pytest.importorskip("torch")
+    out = subprocess.run([sys.executable, str(EXAMPLES / "layers_vs_torch.py")], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.count("max |peso - torch|") == 13
