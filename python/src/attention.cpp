@@ -45,11 +45,13 @@ py::tuple forward(MultiheadAttention& m, const Tensor& query, const Tensor& key,
                   bool need_weights, const std::optional<Tensor>& attn_mask, bool average_attn_weights,
                   bool is_causal) {
     nn::AttentionArgs args{opt(key_padding_mask), opt(attn_mask), is_causal, need_weights, average_attn_weights};
+    // The C++ module changes under the GIL and only when the Python one did:
+    // threads sharing a module in a steady state only read it.
+    adopt(m, params);
+    if (m.is_training() != training) m.train(training);
     nn::AttentionOutput out;
     {
         py::gil_scoped_release r;
-        adopt(m, params);
-        m.train(training);
         out = m.forward(query, key, value, args);
     }
     return py::make_tuple(out.output, out.weights.defined() ? py::cast(out.weights) : py::none());

@@ -191,3 +191,23 @@ def test_scaled_dot_product_attention_is_the_formula():
     qg = q.clone().requires_grad_()
     assert peso.autograd.gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
                                    (qg, k.requires_grad_(), v.requires_grad_()))
+
+
+def test_threads_share_a_layer():
+    import threading
+    peso.manual_seed(7)
+    layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0).eval()
+    inputs = [peso.randn(6, 2, 16) for _ in range(4)]
+    expected = [layer(x) for x in inputs]
+    got = [None] * 4
+
+    def run(i):
+        for _ in range(20):
+            got[i] = layer(inputs[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(peso.equal(g, e) for g, e in zip(got, expected))
