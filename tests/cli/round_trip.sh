@@ -9,7 +9,7 @@
 PESO=$1
 FIX=$2
 . "$(dirname "$0")/lib.sh"
-export OMP_NUM_THREADS=1 XDG_CACHE_HOME="$T/xdg"
+export OMP_NUM_THREADS=1
 
 for i in $(seq 1 300); do echo "the quick brown fox $((i % 7)) jumps over the lazy dog $((i % 5))."; done >"$T/text.txt"
 TINY=(--data "$T/text.txt" --n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch 4 --eval-batches 2)
