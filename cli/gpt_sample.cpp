@@ -176,8 +176,8 @@ Runner add_gpt_sample(CLI::App& gpt) {
     cmd->add_flag("--no-cache", a->no_cache, "recompute the prefix at every token (for comparison)");
     cmd->add_option("--dtype", a->dtype, "f32, or bf16: the weights in bfloat16 (half the memory), ops computing in "
                                          "float32 and rounding their results to bfloat16")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"f32", "bf16"}));
+        ->check(CLI::IsMember({"f32", "bf16"}))
+        ->option_text("{f32,bf16}=f32");  // CLI11's own text would leave one space before the description
     return [a, cmd]() { return cmd->parsed() ? run_sample(*a) : -1; };
 }
 
@@ -192,8 +192,8 @@ Runner add_gpt_eval(CLI::App& gpt) {
         ->capture_default_str()
         ->check(CLI::IsMember({"all", "val"}));
     cmd->add_option("--dtype", a->dtype, "f32, or bf16: the weights in bfloat16, every op on bf16")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"f32", "bf16"}));
+        ->check(CLI::IsMember({"f32", "bf16"}))
+        ->option_text("{f32,bf16}=f32");  // CLI11's own text would leave one space before the description
     cmd->add_option("--device", a->device, "cpu, cuda or cuda:N")->capture_default_str()->check(device_check());
     cmd->add_option("--threads", a->threads, "CPU threads (0: $OMP_NUM_THREADS, else all cores)")
         ->capture_default_str()

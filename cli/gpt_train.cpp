@@ -626,8 +626,8 @@ Runner add_gpt_train(CLI::App& gpt) {
     cmd->add_option("--dtype", a->dtype,
                     "f32, or bf16: mixed precision (matrix products in bfloat16 with float32 accumulation, "
                     "float32 weights, optimizer, softmax, layer_norm and loss)")
-        ->capture_default_str()
-        ->check(CLI::IsMember({"f32", "bf16"}));
+        ->check(CLI::IsMember({"f32", "bf16"}))
+        ->option_text("{f32,bf16}=f32");  // CLI11's own text would leave one space before the description
     cmd->add_flag("--checkpoint-activations", a->checkpoint_activations,
                   "recompute each block's activations during backward instead of keeping them: less memory, about "
                   "a third more time per step");

@@ -2,10 +2,8 @@
 // summed in double on its own, the block sums added in order, so that the
 // result does not depend on the thread count; all tensors' blocks in one
 // parallel region.
-#include <cmath>
-#include <vector>
-
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <vector>
 

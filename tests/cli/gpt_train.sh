@@ -58,6 +58,14 @@ cp "$T/err" "$T/run.err"
 [ "$(grep -c '^step [0-9]*/40  loss [0-9.]*  lr ' "$T/run.err")" = 40 ] || { fail "not 40 progress lines"; cat "$T/run.err"; }
 grep -q "train loss" "$T/run.err" && fail "evaluation results on stderr"
 [ "$(grep -c '^step \(20\|40\): train loss [0-9.]*, val loss [0-9.]*$' "$T/run.out")" = 2 ] || { fail "evaluations"; cat "$T/run.out"; }
+
+# --- mixed precision: the same run in bf16 ends near the float32 one; bf16 weights sample --------------
+ok "40 steps in bf16" -- "$PESO" gpt train "${TINY[@]}" --steps 40 --eval-every 20 --out "$T/run16" --dtype bf16
+f32_loss=$(sed -n 's/^step 40: train loss \([0-9.]*\),.*/\1/p' "$T/run.out")
+bf16_loss=$(sed -n 's/^step 40: train loss \([0-9.]*\),.*/\1/p' "$T/out")
+awk -v a="$f32_loss" -v b="$bf16_loss" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 0 && b > 0 && d < 0.05) }' ||
+    fail "bf16 run: train loss '$bf16_loss' at step 40, the float32 run's '$f32_loss'"
+ok "sample with bf16 weights" -- "$PESO" gpt sample --ckpt "$T/run16" --tokens 8 --dtype bf16
 grep -q "^done: 40 steps, [0-9]* tokens/s; checkpoint in $T/run$" "$T/run.out" || { fail "summary"; cat "$T/run.out"; }
 # loss.png: a PNG drawn from the step log (raw and smoothed) and the evaluations, with a plain-text legend.
 [ "$(head -c 8 "$T/run/loss.png" | od -An -c | tr -d ' ')" = '211PNG\r\n032\n' ] || fail "no loss.png"
