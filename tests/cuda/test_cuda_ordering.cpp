@@ -42,7 +42,7 @@ TEST_CASE("cuda ordering: top-k and sort at GPT-2's vocabulary size (50257)") {
     Generator gen(21);
     const Tensor x = logits({3, 50257}, gen, /*with_nan*/ false);
     const Tensor xc = x.to(kCuda);
-    for (std::int64_t k : {1, 50, 2048, 5000}) {
+    for (std::int64_t k : {1, 50, 5000}) {
         INFO("k = ", k);
         const auto start = std::chrono::steady_clock::now();
         const auto got = topk(xc, k, -1);
