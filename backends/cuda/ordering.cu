@@ -1,7 +1,8 @@
-// sort and topk: a block-level bitonic sort of tiles in shared memory, then
-// merge passes in global memory that keep only the first k (see sort_tiles_kernel);
-// the order is the reference's stable one (NaN above every number). cumsum: a block-wide scan (warp shuffles, then the warps'
-// totals) over the row in chunks of blockDim.x elements.
+// sort and topk: a bitonic sort of tiles in shared memory, then merge passes
+// in global memory that keep only the first k (see kTile); the order is the
+// reference's stable one (NaN above every number). cumsum: a block-wide scan
+// (warp shuffles, then the warps' totals) over the row in chunks of
+// blockDim.x elements.
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
@@ -208,8 +209,7 @@ void sort_rows(const TensorArg& values, const TensorArg& indices, const TensorAr
     for (std::int64_t run = tile; run < n; run *= 2) {
         const std::int64_t runs = (n + run - 1) / run, merges = (runs + 1) / 2;
         const bool last = merges == 1;
-        const std::int64_t total = std::min(k, n);
-        launch(merge_runs_kernel<T>, grid_for(rows * merges, 1), threads_for(std::min(total, 2 * run)), 0,
+        launch(merge_runs_kernel<T>, grid_for(rows * merges, 1), threads_for(std::min(k, 2 * run)), 0,
                current_stream(), static_cast<const T*>(key_buf[from]), static_cast<const std::int64_t*>(index_buf[from]),
                rows, n, run, k, descending, last ? out_keys : key_buf[1 - from],
                last ? out_index : index_buf[1 - from], last ? k : n);
