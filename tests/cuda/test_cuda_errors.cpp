@@ -32,9 +32,13 @@ namespace emu = peso::cuda::emu;
 
 namespace {
 
-// Ends the injected faults (and PESO_CUDA_SYNC) when a test ends, passed or not.
+// Starts and ends a test with no injected fault and no PESO_CUDA_SYNC,
+// passed or not.
 struct FaultScope {
-    FaultScope() { emu::clear_faults(); }
+    FaultScope() {
+        emu::clear_faults();
+        cuda::set_sync_launches(false);
+    }
     ~FaultScope() {
         emu::clear_faults();
         cuda::set_sync_launches(false);
