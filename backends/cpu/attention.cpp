@@ -189,18 +189,31 @@ template <typename T> struct Problem {
     }
 };
 
-// x^T of every head of the (B, H, rows, cols) operand: (B*H, cols, ld) with
-// zero columns from `rows` to ld.
+// x^T of every head of the (B, H, rows, cols) operand, by blocks of kBlock
+// rows: block b of head bh is a (cols x kBlock) matrix (row stride kBlock,
+// zeros past the last row), so that a tile's operand is 16 KiB in one piece.
+// (Whole-head rows of T floats would put a tile's rows 4 KiB apart when T is
+// 1024, all in the same L1 cache sets.)
+template <typename T> struct BlockedTranspose {
+    std::int64_t cols = 0, blocks = 0;
+    std::vector<T> data;
+    const T* block(std::int64_t bh, std::int64_t row0) const {
+        return data.data() + (bh * blocks + row0 / kBlock) * cols * kBlock;
+    }
+};
+
 template <typename T>
-std::vector<T> transposed_heads(const Problem<T>& pr, const AttentionOperand<const T>& x, std::int64_t rows,
-                                std::int64_t cols, std::int64_t ld) {
-    std::vector<T> t(static_cast<std::size_t>(pr.heads() * cols * ld), T(0));
+BlockedTranspose<T> transposed_heads(const Problem<T>& pr, const AttentionOperand<const T>& x, std::int64_t rows,
+                                     std::int64_t cols) {
+    BlockedTranspose<T> t{cols, (rows + kBlock - 1) / kBlock, {}};
+    t.data.assign(static_cast<std::size_t>(pr.heads() * t.blocks * cols * kBlock), T(0));
 #pragma omp parallel for schedule(static) if (pr.heads() * rows * cols > (1 << 16))
     for (std::int64_t bh = 0; bh < pr.heads(); ++bh) {
         const T* src = pr.head_of(x, bh);
-        T* dst = t.data() + bh * cols * ld;
-        for (std::int64_t r = 0; r < rows; ++r)
-            for (std::int64_t c = 0; c < cols; ++c) dst[c * ld + r] = src[r * x.row_stride + c];
+        for (std::int64_t r = 0; r < rows; ++r) {
+            T* dst = const_cast<T*>(t.block(bh, r)) + r % kBlock;
+            for (std::int64_t c = 0; c < cols; ++c) dst[c * kBlock] = src[r * x.row_stride + c];
+        }
     }
     return t;
 }
@@ -241,13 +254,12 @@ T online_softmax_row(T* s, std::int64_t n, std::int64_t valid, T scale, T& max, 
 }
 
 template <typename T>
-void forward_block(const Problem<T>& pr, const std::vector<T>& kt, std::int64_t s_pad, std::int64_t bh,
+void forward_block(const Problem<T>& pr, const BlockedTranspose<T>& kt, std::int64_t bh,
                    std::int64_t qb, const AttentionOperand<T>& out, T* lse, ForwardScratch<T>& w) {
     const std::int64_t i0 = qb * kBlock, m = std::min(kBlock, pr.T_ - i0), Ev = pr.Ev;
     const std::int64_t kend = pr.p.causal ? std::min(pr.S, i0 + m) : pr.S;
     const T* q = pr.head_of(pr.q, bh) + i0 * pr.q.row_stride;
     const T* v = pr.head_of(pr.v, bh);
-    const T* kth = kt.data() + bh * pr.E * s_pad;
     const T scale = static_cast<T>(pr.p.scale);
     std::fill(w.acc.begin(), w.acc.end(), T(0));
     std::fill(w.max.begin(), w.max.end(), -std::numeric_limits<T>::infinity());
@@ -257,7 +269,8 @@ void forward_block(const Problem<T>& pr, const std::vector<T>& kt, std::int64_t 
         T* s = w.scores.data();
         // Whole vectors of keys: the columns past n are k^T's zero padding or
         // keys the causal mask hides, and get weight 0 below.
-        small_gemm(m, round_up(n, 2 * kWidth<T>), pr.E, q, pr.q.row_stride, kth + j0, s_pad, s, kBlock, false);
+        small_gemm(m, round_up(n, 2 * kWidth<T>), pr.E, q, pr.q.row_stride, kt.block(bh, j0), kBlock, s, kBlock,
+                   false);
         for (std::int64_t r = 0; r < m; ++r) {
             const std::int64_t i = i0 + r, valid = pr.p.causal ? std::min(n, i - j0 + 1) : n;
             T* row = s + r * kBlock;
@@ -281,8 +294,7 @@ void forward_block(const Problem<T>& pr, const std::vector<T>& kt, std::int64_t 
 
 template <typename T>
 void tiled_forward(const TensorArg& out, const TensorArg& lse, const Problem<T>& pr) {
-    const std::int64_t s_pad = round_up(pr.S, 2 * kWidth<T>);
-    const std::vector<T> kt = transposed_heads(pr, pr.k, pr.S, pr.E, s_pad);
+    const BlockedTranspose<T> kt = transposed_heads(pr, pr.k, pr.S, pr.E);
     const AttentionOperand<T> o = attention_operand<T>(out);
     const std::int64_t blocks = (pr.T_ + kBlock - 1) / kBlock, items = pr.heads() * blocks;
 #pragma omp parallel if (items > 1 && pr.T_ * pr.S * pr.E > (1 << 15))
@@ -291,7 +303,7 @@ void tiled_forward(const TensorArg& out, const TensorArg& lse, const Problem<T>&
         // Under a causal mask the last query blocks cost the most: they go first.
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t item = 0; item < items; ++item)
-            forward_block(pr, kt, s_pad, item % pr.heads(), blocks - 1 - item / pr.heads(), o, lse.ptr<T>(), w);
+            forward_block(pr, kt, item % pr.heads(), blocks - 1 - item / pr.heads(), o, lse.ptr<T>(), w);
     }
 }
 
@@ -300,8 +312,8 @@ void tiled_forward(const TensorArg& out, const TensorArg& lse, const Problem<T>&
 // What every item of one backward call reads: the inputs transposed, and
 // delta = rowsum(dout * out) of every query.
 template <typename T> struct BackwardInputs {
-    std::int64_t t_pad, s_pad;
-    std::vector<T> qt, dot, kt, delta;
+    BlockedTranspose<T> qt, dot, kt;
+    std::vector<T> delta;
     AttentionOperand<const T> dout;
     const T* lse;
 };
@@ -321,7 +333,7 @@ std::int64_t key_chunks(std::int64_t heads, std::int64_t key_blocks) {
 }
 
 // The tile of keys j0 .. j0 + n against queries i0 .. i0 + m: dv and dk of the
-// keys accumulate in w, dq^T of the queries in dqt (E x t_pad).
+// keys accumulate in w, dq^T of the queries in dqt (blocks of E x kBlock).
 template <typename T>
 void backward_tile(const Problem<T>& pr, const BackwardInputs<T>& in, std::int64_t bh, std::int64_t j0,
                    std::int64_t n, std::int64_t i0, T* dqt, BackwardScratch<T>& w) {
@@ -336,7 +348,7 @@ void backward_tile(const Problem<T>& pr, const BackwardInputs<T>& in, std::int64
     const T* delta = in.delta.data() + bh * pr.T_ + i0;
     T *p = w.p.data(), *dp = w.dp.data();
     // p^T (n x mp) = k @ q^T: row r holds key j0 + r against each query.
-    small_gemm(n, mp, E, k, pr.k.row_stride, in.qt.data() + bh * E * in.t_pad + i0, in.t_pad, p, kBlock, false);
+    small_gemm(n, mp, E, k, pr.k.row_stride, in.qt.block(bh, i0), kBlock, p, kBlock, false);
     for (std::int64_t r = 0; r < n; ++r) {
         // Queries before key j0 + r do not see it under the causal mask.
         const std::int64_t first = pr.p.causal ? std::clamp<std::int64_t>(j0 + r - i0, 0, m) : 0;
@@ -355,7 +367,7 @@ void backward_tile(const Problem<T>& pr, const BackwardInputs<T>& in, std::int64
     }
     small_gemm(n, Ev, m, pd, kBlock, dout, in.dout.row_stride, w.dv.data(), Ev, true);
     // dp^T (n x mp) = v @ dout^T, then ds^T = p^T * (dp^T (dropped) - delta).
-    small_gemm(n, mp, Ev, v, pr.v.row_stride, in.dot.data() + bh * Ev * in.t_pad + i0, in.t_pad, dp, kBlock, false);
+    small_gemm(n, mp, Ev, v, pr.v.row_stride, in.dot.block(bh, i0), kBlock, dp, kBlock, false);
     if (pr.p.dropout_p > 0.0)
         for (std::int64_t r = 0; r < n; ++r) pr.drop(dp + r * kBlock, m, bh, i0, 1, j0 + r, 0);
     for (std::int64_t r = 0; r < n; ++r) {
@@ -366,7 +378,7 @@ void backward_tile(const Problem<T>& pr, const BackwardInputs<T>& in, std::int64
     }
     small_gemm(n, E, m, dp, kBlock, q, pr.q.row_stride, w.dk.data(), E, true);
     // dq^T (E x mp) += k^T @ ds^T.
-    small_gemm(E, mp, n, in.kt.data() + bh * E * in.s_pad + j0, in.s_pad, dp, kBlock, dqt + i0, in.t_pad, true);
+    small_gemm(E, mp, n, in.kt.block(bh, j0), kBlock, dp, kBlock, dqt + i0 / kBlock * E * kBlock, kBlock, true);
 }
 
 // One item: the key blocks c, c + chunks, ... of head bh (interleaved, so
@@ -395,13 +407,11 @@ template <typename T>
 void tiled_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& dv, const TensorArg& dout,
                         const TensorArg& out, const TensorArg& lse, const Problem<T>& pr) {
     BackwardInputs<T> in;
-    in.t_pad = round_up(pr.T_, 2 * kWidth<T>);
-    in.s_pad = round_up(pr.S, 2 * kWidth<T>);
     in.dout = attention_operand<const T>(dout);
     in.lse = lse.ptr<const T>();
-    in.qt = transposed_heads(pr, pr.q, pr.T_, pr.E, in.t_pad);
-    in.dot = transposed_heads(pr, in.dout, pr.T_, pr.Ev, in.t_pad);
-    in.kt = transposed_heads(pr, pr.k, pr.S, pr.E, in.s_pad);
+    in.qt = transposed_heads(pr, pr.q, pr.T_, pr.E);
+    in.dot = transposed_heads(pr, in.dout, pr.T_, pr.Ev);
+    in.kt = transposed_heads(pr, pr.k, pr.S, pr.E);
     in.delta.resize(static_cast<std::size_t>(pr.heads() * pr.T_));
     const AttentionOperand<const T> o = attention_operand<const T>(out);
 #pragma omp parallel for schedule(static) if (pr.heads() * pr.T_ * pr.Ev > (1 << 16))
@@ -414,7 +424,7 @@ void tiled_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& d
             in.delta[bh * pr.T_ + i] = s;
         }
     const std::int64_t chunks = key_chunks(pr.heads(), (pr.S + kBlock - 1) / kBlock);
-    const std::int64_t items = pr.heads() * chunks, part = pr.E * in.t_pad;
+    const std::int64_t items = pr.heads() * chunks, part = in.qt.blocks * pr.E * kBlock;
     std::vector<T> dqt(static_cast<std::size_t>(items * part), T(0));
     const AttentionOperand<T> gk = attention_operand<T>(dk), gv = attention_operand<T>(dv);
 #pragma omp parallel if (items > 1 && pr.T_ * pr.S * pr.E > (1 << 15))
@@ -433,7 +443,8 @@ void tiled_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& d
         for (std::int64_t i = 0; i < pr.T_; ++i)
             for (std::int64_t e = 0; e < pr.E; ++e) {
                 T s = 0;
-                for (std::int64_t c = 0; c < chunks; ++c) s += dqt[(bh * chunks + c) * part + e * in.t_pad + i];
+                for (std::int64_t c = 0; c < chunks; ++c)
+                    s += dqt[(bh * chunks + c) * part + (i / kBlock * pr.E + e) * kBlock + i % kBlock];
                 d[i * gq.row_stride + e] = s * scale;
             }
     }
