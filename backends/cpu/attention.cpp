@@ -36,6 +36,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/vec_math.h"
+#include "backends/host_allocator.h"
 
 namespace peso {
 
@@ -156,6 +157,24 @@ void small_gemm(std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std:
 
 // ---- shared pieces ------------------------------------------------------------------
 
+// Scratch memory from the cpu device's caching allocator: a call's
+// transposed operands and partial sums reuse the previous call's blocks
+// instead of faulting in fresh pages, which the threads would take one at a
+// time (the kernel zeroes each page under the process's memory lock).
+template <typename T> class Scratch {
+public:
+    explicit Scratch(std::int64_t n)
+        : n_(static_cast<std::size_t>(n)), p_(static_cast<T*>(host_allocator().allocate(n_ * sizeof(T)))) {}
+    ~Scratch() { host_allocator().deallocate(p_, n_ * sizeof(T)); }
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    T* data() const { return p_; }
+
+private:
+    std::size_t n_;
+    T* p_;
+};
+
 constexpr std::int64_t kBlock = 64;  // queries and keys per tile
 
 std::int64_t round_up(std::int64_t n, std::int64_t m) { return (n + m - 1) / m * m; }
@@ -194,29 +213,30 @@ template <typename T> struct Problem {
 // zeros past the last row), so that a tile's operand is 16 KiB in one piece.
 // (Whole-head rows of T floats would put a tile's rows 4 KiB apart when T is
 // 1024, all in the same L1 cache sets.)
-template <typename T> struct BlockedTranspose {
-    std::int64_t cols = 0, blocks = 0;
-    std::vector<T> data;
-    const T* block(std::int64_t bh, std::int64_t row0) const {
-        return data.data() + (bh * blocks + row0 / kBlock) * cols * kBlock;
-    }
-};
-
-template <typename T>
-BlockedTranspose<T> transposed_heads(const Problem<T>& pr, const AttentionOperand<const T>& x, std::int64_t rows,
-                                     std::int64_t cols) {
-    BlockedTranspose<T> t{cols, (rows + kBlock - 1) / kBlock, {}};
-    t.data.assign(static_cast<std::size_t>(pr.heads() * t.blocks * cols * kBlock), T(0));
+template <typename T> class BlockedTranspose {
+public:
+    BlockedTranspose(const Problem<T>& pr, const AttentionOperand<const T>& x, std::int64_t rows, std::int64_t cols)
+        : cols_(cols), blocks_((rows + kBlock - 1) / kBlock), data_(pr.heads() * blocks_ * cols * kBlock) {
 #pragma omp parallel for schedule(static) if (pr.heads() * rows * cols > (1 << 16))
-    for (std::int64_t bh = 0; bh < pr.heads(); ++bh) {
-        const T* src = pr.head_of(x, bh);
-        for (std::int64_t r = 0; r < rows; ++r) {
-            T* dst = const_cast<T*>(t.block(bh, r)) + r % kBlock;
-            for (std::int64_t c = 0; c < cols; ++c) dst[c * kBlock] = src[r * x.row_stride + c];
+        for (std::int64_t bh = 0; bh < pr.heads(); ++bh) {
+            T* head = data_.data() + bh * blocks_ * cols * kBlock;
+            std::fill(head, head + blocks_ * cols * kBlock, T(0));
+            const T* src = pr.head_of(x, bh);
+            for (std::int64_t r = 0; r < rows; ++r) {
+                T* dst = head + (r / kBlock) * cols * kBlock + r % kBlock;
+                for (std::int64_t c = 0; c < cols; ++c) dst[c * kBlock] = src[r * x.row_stride + c];
+            }
         }
     }
-    return t;
-}
+    std::int64_t blocks() const { return blocks_; }
+    const T* block(std::int64_t bh, std::int64_t row0) const {
+        return data_.data() + (bh * blocks_ + row0 / kBlock) * cols_ * kBlock;
+    }
+
+private:
+    std::int64_t cols_, blocks_;
+    Scratch<T> data_;
+};
 
 // ---- forward ------------------------------------------------------------------------
 
@@ -294,7 +314,7 @@ void forward_block(const Problem<T>& pr, const BlockedTranspose<T>& kt, std::int
 
 template <typename T>
 void tiled_forward(const TensorArg& out, const TensorArg& lse, const Problem<T>& pr) {
-    const BlockedTranspose<T> kt = transposed_heads(pr, pr.k, pr.S, pr.E);
+    const BlockedTranspose<T> kt(pr, pr.k, pr.S, pr.E);
     const AttentionOperand<T> o = attention_operand<T>(out);
     const std::int64_t blocks = (pr.T_ + kBlock - 1) / kBlock, items = pr.heads() * blocks;
 #pragma omp parallel if (items > 1 && pr.T_ * pr.S * pr.E > (1 << 15))
@@ -312,10 +332,14 @@ void tiled_forward(const TensorArg& out, const TensorArg& lse, const Problem<T>&
 // What every item of one backward call reads: the inputs transposed, and
 // delta = rowsum(dout * out) of every query.
 template <typename T> struct BackwardInputs {
-    BlockedTranspose<T> qt, dot, kt;
-    std::vector<T> delta;
     AttentionOperand<const T> dout;
     const T* lse;
+    BlockedTranspose<T> qt, dot, kt;
+    Scratch<T> delta;
+
+    BackwardInputs(const Problem<T>& pr, const TensorArg& dout_, const TensorArg& lse_)
+        : dout(attention_operand<const T>(dout_)), lse(lse_.ptr<const T>()), qt(pr, pr.q, pr.T_, pr.E),
+          dot(pr, dout, pr.T_, pr.Ev), kt(pr, pr.k, pr.S, pr.E), delta(pr.heads() * pr.T_) {}
 };
 
 template <typename T> struct BackwardScratch {
@@ -325,11 +349,12 @@ template <typename T> struct BackwardScratch {
           dv(static_cast<std::size_t>(kBlock * ev)) {}
 };
 
-// Chunks of each head's keys run as separate items: enough items for 16
-// threads whatever the thread count (so that the bits do not depend on it),
-// and no more chunks than key blocks.
+// Chunks of each head's keys run as separate items: at least 48 items when
+// the keys allow, whatever the thread count (so that the bits do not depend
+// on it): small items keep a thread busy while another is preempted on a
+// shared machine, instead of waiting for it at the end.
 std::int64_t key_chunks(std::int64_t heads, std::int64_t key_blocks) {
-    return std::clamp<std::int64_t>((16 + heads - 1) / heads, 1, key_blocks);
+    return std::clamp<std::int64_t>((48 + heads - 1) / heads, 1, key_blocks);
 }
 
 // The tile of keys j0 .. j0 + n against queries i0 .. i0 + m: dv and dk of the
@@ -406,13 +431,7 @@ void backward_chunk(const Problem<T>& pr, const BackwardInputs<T>& in, std::int6
 template <typename T>
 void tiled_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& dv, const TensorArg& dout,
                         const TensorArg& out, const TensorArg& lse, const Problem<T>& pr) {
-    BackwardInputs<T> in;
-    in.dout = attention_operand<const T>(dout);
-    in.lse = lse.ptr<const T>();
-    in.qt = transposed_heads(pr, pr.q, pr.T_, pr.E);
-    in.dot = transposed_heads(pr, in.dout, pr.T_, pr.Ev);
-    in.kt = transposed_heads(pr, pr.k, pr.S, pr.E);
-    in.delta.resize(static_cast<std::size_t>(pr.heads() * pr.T_));
+    BackwardInputs<T> in(pr, dout, lse);
     const AttentionOperand<const T> o = attention_operand<const T>(out);
 #pragma omp parallel for schedule(static) if (pr.heads() * pr.T_ * pr.Ev > (1 << 16))
     for (std::int64_t bh = 0; bh < pr.heads(); ++bh)
@@ -421,18 +440,21 @@ void tiled_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& d
             const T* b = pr.head_of(o, bh) + i * o.row_stride;
             T s = 0;
             for (std::int64_t e = 0; e < pr.Ev; ++e) s += a[e] * b[e];
-            in.delta[bh * pr.T_ + i] = s;
+            in.delta.data()[bh * pr.T_ + i] = s;
         }
     const std::int64_t chunks = key_chunks(pr.heads(), (pr.S + kBlock - 1) / kBlock);
-    const std::int64_t items = pr.heads() * chunks, part = in.qt.blocks * pr.E * kBlock;
-    std::vector<T> dqt(static_cast<std::size_t>(items * part), T(0));
+    const std::int64_t items = pr.heads() * chunks, part = in.qt.blocks() * pr.E * kBlock;
+    const Scratch<T> dqt(items * part);  // each item zeroes its part
     const AttentionOperand<T> gk = attention_operand<T>(dk), gv = attention_operand<T>(dv);
 #pragma omp parallel if (items > 1 && pr.T_ * pr.S * pr.E > (1 << 15))
     {
         BackwardScratch<T> w(pr.E, pr.Ev);
 #pragma omp for schedule(dynamic, 1)
         for (std::int64_t item = 0; item < items; ++item)
+        {
+            std::fill(dqt.data() + item * part, dqt.data() + (item + 1) * part, T(0));
             backward_chunk(pr, in, item / chunks, item % chunks, chunks, dqt.data() + item * part, gk, gv, w);
+        }
     }
     // dq = scale * (the chunks' dq^T summed in chunk order)^T.
     const AttentionOperand<T> gq = attention_operand<T>(dq);
@@ -444,7 +466,7 @@ void tiled_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& d
             for (std::int64_t e = 0; e < pr.E; ++e) {
                 T s = 0;
                 for (std::int64_t c = 0; c < chunks; ++c)
-                    s += dqt[(bh * chunks + c) * part + (i / kBlock * pr.E + e) * kBlock + i % kBlock];
+                    s += dqt.data()[(bh * chunks + c) * part + (i / kBlock * pr.E + e) * kBlock + i % kBlock];
                 d[i * gq.row_stride + e] = s * scale;
             }
     }
