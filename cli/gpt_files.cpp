@@ -3,8 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "nn/serialization/module_io.h"
-#include "nn/serialization/safetensors.h"
+#include "models/gpt/weights_file.h"
 
 namespace peso::cli {
 
@@ -47,26 +46,42 @@ std::unique_ptr<nn::Tokenizer> read_tokenizer_file(const fs::path& path) {
     return naming_file(path, [&] { return nn::tokenizer_from_json(text); });
 }
 
+namespace {
+constexpr const char* kManifest = "checkpoint.json";
+constexpr const char* kWhat = "peso GPT checkpoint";
+}  // namespace
+
+nn::FileSetReader checkpoint_files(const fs::path& dir) { return nn::FileSetReader(dir, kManifest); }
+
 LoadedGpt load_gpt_dir(const fs::path& dir) {
     PESO_CHECK(fs::is_directory(dir), IOError, "no checkpoint directory {}", dir.string());
-    for (const char* f : {"config.json", "tokenizer.json", "model.safetensors"})
-        PESO_CHECK(fs::exists(dir / f), IOError, "{} is not a peso GPT checkpoint: {} is missing", dir.string(), f);
+    const nn::FileSetReader files = checkpoint_files(dir);
+    const fs::path config_file = files.require("config.json", kWhat);
+    const fs::path tokenizer_file = files.require("tokenizer.json", kWhat);
+    const fs::path weights = files.require("model.safetensors", kWhat);
     LoadedGpt out;
-    const auto config = read_config_file(dir / "config.json");
-    out.tokenizer = read_tokenizer_file(dir / "tokenizer.json");
+    const auto config = read_config_file(config_file);
+    out.tokenizer = read_tokenizer_file(tokenizer_file);
     PESO_CHECK(out.tokenizer->vocab_size() <= config.vocab_size, IOError,
                "{}: the tokenizer has {} tokens but the model only {}", dir.string(), out.tokenizer->vocab_size(),
                config.vocab_size);
     out.model = std::make_shared<models::Gpt>(config, nullptr, /*init=*/false);
-    nn::load_module(*out.model, (dir / "model.safetensors").string());
+    models::load_gpt_weights(*out.model, weights.string());
     return out;
 }
 
-void save_gpt_dir(const fs::path& dir, const models::Gpt& model, const nn::Tokenizer& tokenizer) {
-    fs::create_directories(dir);
-    write_text_file(dir / "config.json", model.config().to_json());
-    write_text_file(dir / "tokenizer.json", tokenizer.to_json());
-    nn::save_module(model, (dir / "model.safetensors").string(), {{"format", "pt"}});
+void save_gpt_dir(const fs::path& dir, const models::GptConfig& config, const nn::NamedTensors& state,
+                  const std::string& tokenizer_json, std::int64_t step,
+                  const std::function<void(const fs::path&)>& write_train_state) {
+    nn::FileSetWriter set(dir, kManifest,
+                          {"config.json", "tokenizer.json", "model.safetensors", "train_state.safetensors"});
+    write_text_file(set.stage("config.json"), config.to_json());
+    write_text_file(set.stage("tokenizer.json"), tokenizer_json);
+    nn::Metadata meta{{"format", "pt"}};
+    if (step >= 0) meta["peso.step"] = std::to_string(step);
+    models::save_gpt_weights(set.stage("model.safetensors").string(), state, meta);
+    if (write_train_state) write_train_state(set.stage("train_state.safetensors"));
+    set.commit(step >= 0 ? fmt::format(R"({{"step": {}}})", step) : "");
 }
 
 }  // namespace peso::cli

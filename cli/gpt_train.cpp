@@ -2,11 +2,13 @@
 // from another checkpoint's weights (--init-from), or where a run stopped (--resume).
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "cli/train_settings.h"
 #include "core/checked_size.h"
 #include "distributed/init.h"
+#include "models/gpt/weights_file.h"
 #include "nn/distributed_data_parallel.h"
 #include "nn/clip_grad.h"
 #include "nn/data/token_batches.h"
@@ -79,18 +82,56 @@ std::unique_ptr<nn::Tokenizer> make_tokenizer(const TrainArgs& a, const std::str
     return std::make_unique<nn::Gpt2Tokenizer>(nn::Gpt2Tokenizer::load());
 }
 
-// The token ids of the data, from the cache in `out` when it is current;
-// otherwise encoded, and cached when `write_cache` (rank 0 only).
+// Where tokenized data files are cached: --cache-dir, else $XDG_CACHE_HOME/peso, else ~/.cache/peso
+// (the XDG convention: a cache is not a result, so it stays out of --out); "" when none is known.
+fs::path token_cache_dir(const TrainArgs& a) {
+    if (!a.cache_dir.empty()) return a.cache_dir;
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != '\0') return fs::path(x) / "peso";
+    if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0') return fs::path(h) / ".cache" / "peso";
+    return {};
+}
+
+// An explicit --cache-dir must be usable; the default one is only skipped when it is not.
+void check_cache_dir(const TrainArgs& a) {
+    if (a.cache_dir.empty()) return;
+    std::error_code ec;
+    PESO_CHECK(!fs::exists(a.cache_dir, ec) || fs::is_directory(a.cache_dir, ec), IOError,
+               "--cache-dir {} exists and is not a directory", a.cache_dir);
+    fs::create_directories(a.cache_dir, ec);
+    PESO_CHECK(!ec, IOError, "--cache-dir {}: cannot create the directory ({})", a.cache_dir, ec.message());
+}
+
+// The cache file of one data file under one tokenizer: named by a hash of the data's absolute path and
+// the tokenizer, so that data files do not evict each other; the key inside checks size and mtime.
+fs::path token_cache_file(const fs::path& dir, const fs::path& data, const nn::Tokenizer& tok) {
+    std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+    for (const char c : fs::absolute(data).lexically_normal().string() + '\n' + tok.to_json())
+        h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return dir / fmt::format("tokens-{}-{:016x}.bin", tok.type(), h);
+}
+
+// The token ids of the data, from the cache when it is current; otherwise
+// encoded, and cached when `write_cache` (rank 0 only).
 std::vector<std::int32_t> tokenize(const nn::Tokenizer& tok, const std::string& text, const TrainArgs& a,
-                                   const fs::path& out, bool write_cache) {
+                                   bool write_cache, Progress& progress) {
     const auto src = fs::path(a.data);
     const std::string key = fmt::format("{}|{}|{}", tok.to_json(), fs::file_size(src),
                                         fs::last_write_time(src).time_since_epoch().count());
-    const fs::path cache = out / fmt::format("tokens.{}.bin", tok.type());
-    if (auto ids = nn::data::load_token_cache(cache.string(), key)) return *ids;
+    const fs::path dir = token_cache_dir(a);
+    const fs::path cache = dir.empty() ? fs::path() : token_cache_file(dir, src, tok);
+    if (!cache.empty())
+        if (auto ids = nn::data::load_token_cache(cache.string(), key)) return *ids;
     const std::vector<int> ids = tok.encode(text);
     std::vector<std::int32_t> out_ids(ids.begin(), ids.end());
-    if (write_cache) nn::data::save_token_cache(cache.string(), key, out_ids);
+    if (write_cache && !cache.empty()) {
+        try {
+            std::error_code ec;
+            fs::create_directories(dir, ec);
+            nn::data::save_token_cache(cache.string(), key, out_ids);
+        } catch (const IOError& e) {
+            progress.note(fmt::format("note: the tokens are not cached: {}", e.what()));
+        }
+    }
     return out_ids;
 }
 
@@ -134,8 +175,8 @@ nn::NamedTensors cropped_state(const models::Gpt& from, std::int64_t block_size)
     return state;
 }
 
-// What train_state.safetensors keeps besides the tensors: where the batch stream
-// is, and the run's settings (for --resume).
+// What train_state.safetensors keeps besides the optimizer's tensors: where the
+// batch stream is, and the run's settings (for --resume).
 std::string train_state_json(std::uint64_t batch_position, const TrainArgs& a) {
     nlohmann::ordered_json j;
     j["batch_position"] = batch_position;
@@ -186,6 +227,15 @@ Tensor my_rows(const Tensor& global, std::int64_t micro, std::int64_t k, const d
     return native::narrow(global, 0, k * micro + comm.rank() * per_rank, per_rank);
 }
 
+// The end of the cosine decay under --max-time: the steps that still fit in the time left at the pace measured
+// since this process began training (at least the next step, at most --steps).
+std::int64_t cosine_horizon(std::int64_t step, std::int64_t first, double elapsed, const TrainArgs& a) {
+    const double per_step = elapsed / static_cast<double>(step - first);
+    const double fit = std::floor(std::max(0.0, a.max_time - elapsed) / per_step);
+    const auto more = static_cast<std::int64_t>(std::min(fit, static_cast<double>(a.steps)));
+    return std::min(a.steps, step + std::max<std::int64_t>(1, more));
+}
+
 std::unique_ptr<nn::optim::Optimizer> make_optimizer(const TrainArgs& a, const models::Gpt& model) {
     if (a.optimizer == "adamw") {
         nn::optim::AdamWOptions o;
@@ -200,18 +250,48 @@ std::unique_ptr<nn::optim::Optimizer> make_optimizer(const TrainArgs& a, const m
     return std::make_unique<nn::optim::SGD>(model.optimizer_groups(a.weight_decay), o);
 }
 
+// The files of the checkpoint that --resume continues (wherever its last save left them).
+struct RunFiles {
+    fs::path config, tokenizer, model, state;
+};
+
+RunFiles resume_files(const fs::path& out) {
+    const nn::FileSetReader files = checkpoint_files(out);
+    const auto state = files.find("train_state.safetensors");
+    PESO_CHECK(state.has_value(), IOError, "--resume: no {} to resume from",
+               (out / "train_state.safetensors").string());
+    const char* what = "peso training checkpoint";
+    return {files.require("config.json", what), files.require("tokenizer.json", what),
+            files.require("model.safetensors", what), *state};
+}
+
+// Restores a run: the weights from model.safetensors, the rest from train_state.safetensors, which must
+// come from the same save (both record its step). An older train_state that holds the weights too is
+// complete in itself: its own weights are the ones its optimizer state belongs to.
+std::int64_t restore_run(const RunFiles& f, models::Gpt& model, nn::optim::Optimizer& opt,
+                         nn::optim::LRScheduler& sched) {
+    const nn::CheckpointInfo info = nn::read_checkpoint_info(f.state.string());
+    if (info.has_model) return nn::load_checkpoint(f.state.string(), model, &opt, &sched).step;
+    const nn::Metadata meta = models::load_gpt_weights(model, f.model.string());
+    const auto it = meta.find("peso.step");
+    PESO_CHECK(it != meta.end() && it->second == std::to_string(info.step), IOError,
+               "{} (step {}) and {} (step {}) are not from the same save", f.model.string(),
+               it == meta.end() ? std::string("unknown") : it->second, f.state.string(), info.step);
+    return nn::load_checkpoint(f.state.string(), nullptr, &opt, &sched).step;
+}
+
 // The model to train and its tokenizer: a new one, one started from --init-from's
-// weights, or (resuming) the run's own, whose weights load_checkpoint fills in next.
+// weights, or (resuming) the run's own, whose weights restore_run fills in next.
 struct Start {
     std::unique_ptr<models::Gpt> model;
     std::unique_ptr<nn::Tokenizer> tokenizer;
 };
 
-Start make_start(const TrainArgs& a, const std::string& text, const fs::path& out, bool resuming) {
+Start make_start(const TrainArgs& a, const std::string& text, const RunFiles* resuming) {
     Start s;
     if (resuming) {
-        s.tokenizer = read_tokenizer_file(out / "tokenizer.json");
-        s.model = std::make_unique<models::Gpt>(read_config_file(out / "config.json"), nullptr, /*init=*/false);
+        s.tokenizer = read_tokenizer_file(resuming->tokenizer);
+        s.model = std::make_unique<models::Gpt>(read_config_file(resuming->config), nullptr, /*init=*/false);
     } else if (!a.init_from.empty()) {
         LoadedGpt from = load_gpt_dir(a.init_from);
         const auto config = init_config(a, from.model->config());
@@ -235,15 +315,16 @@ void plot_losses(const fs::path& out, const LossPlotOptions& o, std::ofstream& s
 int run_train(TrainArgs a) {
     if (a.threads > 0) omp_set_num_threads(static_cast<int>(a.threads));
     const fs::path out(a.out);
-    const fs::path state_path = out / "train_state.safetensors";
     // --resume continues the run with its own settings: read them before anything else.
     SavedRun saved;
+    std::optional<RunFiles> resumed;
     if (a.resume) {
-        PESO_CHECK(fs::exists(state_path), IOError, "--resume: no {} to resume from", state_path.string());
-        saved = parse_train_state_json(nn::read_checkpoint_info(state_path.string()).extra_json);
+        resumed = resume_files(out);
+        saved = parse_train_state_json(nn::read_checkpoint_info(resumed->state.string()).extra_json);
         if (!saved.settings.empty()) restore_run_settings(a, saved.settings);
     }
     check_flags(a);
+    check_cache_dir(a);
     // Under mpirun: one rank per process. Only rank 0 prints, and writes files.
     const auto comm = distributed::init_process_group(a.dist_timeout);
     const int world = comm->world_size();
@@ -255,7 +336,7 @@ int run_train(TrainArgs a) {
         world > 1 && a.device == "cuda" ? Device::cuda(distributed::local_rank()) : Device::parse(a.device);
     Progress progress(lead, a.quiet, a.log_interval(), Progress::stderr_is_terminal());
     if (a.resume) {
-        const std::int64_t done = nn::read_checkpoint_info(state_path.string()).step;
+        const std::int64_t done = nn::read_checkpoint_info(resumed->state.string()).step;
         if (done >= a.steps) {
             progress.result(fmt::format("nothing to do: the run in {} has finished ({} of {} steps); raise --steps "
                                             "to train it further",
@@ -277,12 +358,12 @@ int run_train(TrainArgs a) {
     if (lead) out_guard.emplace(out);
     make_out_dir(out);
     manual_seed(a.seed);
-    Start start = make_start(a, text, out, a.resume);
+    Start start = make_start(a, text, resumed ? &*resumed : nullptr);
     models::Gpt& model = *start.model;
     const nn::Tokenizer& tok = *start.tokenizer;
     const models::GptConfig& config = model.config();
     // Every rank tokenizes at once (no rank waits for another's, which could outlast --dist-timeout).
-    const auto ids = tokenize(tok, text, a, out, lead);
+    const auto ids = tokenize(tok, text, a, lead, progress);
     auto [train_ids, val_ids] = nn::data::split_tokens(ids, 0.9);
     checked_product({a.batch, a.grad_accum, config.block_size, std::int64_t{sizeof(std::int64_t)}},
                     "--batch x --grad-accum x the model's block_size (bytes of a batch)");
@@ -299,7 +380,7 @@ int run_train(TrainArgs a) {
     std::int64_t step = 0;
     if (a.resume) {
         // Every rank reads the full state (saved whole, whatever the number of ranks that wrote it).
-        step = nn::load_checkpoint(state_path.string(), model, opt.get(), &sched).step;
+        step = restore_run(*resumed, model, *opt, sched);
         PESO_CHECK(a.stop_at == 0 || a.stop_at > step, ValueError,
                    "--stop-at {} is not after step {}, where the run resumes", a.stop_at, step);
         batches.set_position(saved.batch_position);
@@ -331,11 +412,12 @@ int run_train(TrainArgs a) {
     auto save_all = [&](std::int64_t at) {
         if (zero) zero->consolidate(0);
         if (lead) {
-            // Each file is replaced atomically; train_state.safetensors, which --resume reads, comes last, so
-            // that once it exists the files it needs (config.json, tokenizer.json) do too.
-            save_gpt_dir(out, model, tok);
-            nn::save_checkpoint(state_path.string(), model, opt.get(), &sched, at,
-                                train_state_json(batches.position(), a));
+            // One set (config, tokenizer, weights, train_state) committed at once: see gpt_files.h. The weights
+            // are stored once, in model.safetensors; train_state holds what is not in it.
+            save_gpt_dir(out, model.config(), model.state_dict(), tok.to_json(), at, [&](const fs::path& p) {
+                nn::save_checkpoint(p.string(), nullptr, opt.get(), &sched, at,
+                                    train_state_json(batches.position(), a));
+            });
         }
         if (zero) zero->shard();
     };
@@ -402,17 +484,23 @@ int run_train(TrainArgs a) {
         else opt->step();
         sched.step();
         ++step;
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        // Rank 0's clock decides, for all.
+        Tensor elapsed_t = native::full({1}, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                                        DType::f64);
+        if (world > 1 && a.max_time > 0) distributed::broadcast(*comm, elapsed_t, 0);
+        const double elapsed = elapsed_t.data_ptr<double>()[0];
         tokens_per_s = static_cast<double>((step - first) * a.batch * a.grad_accum * config.block_size) / elapsed;
         // The run ends at --steps or at --max-time, whichever comes first.
         double eta = elapsed / static_cast<double>(step - first) * static_cast<double>(a.steps - step);
-        if (a.max_time > 0) eta = std::min(eta, std::max(0.0, a.max_time - elapsed));
+        if (a.max_time > 0) {
+            eta = std::min(eta, std::max(0.0, a.max_time - elapsed));
+            // The cosine ends where the time budget does: from the end of warm-up on, its horizon is the steps
+            // that still fit at the pace measured so far (evaluations and saves included).
+            if (step >= a.warmup_steps()) sched.set_max_steps(cosine_horizon(step, first, elapsed, a));
+        }
         if (lead) step_log << step << ',' << fmt::format("{:.9g}", loss) << ',' << fmt::format("{:.9g}", lr) << '\n';
         progress.step({step, a.steps, loss, lr, tokens_per_s, eta});
-        // Rank 0's clock decides, for all.
-        Tensor elapsed_t = native::full({1}, elapsed, DType::f64);
-        if (world > 1 && a.max_time > 0) distributed::broadcast(*comm, elapsed_t, 0);
-        if (a.max_time > 0 && elapsed_t.data_ptr<double>()[0] >= a.max_time)
+        if (a.max_time > 0 && elapsed >= a.max_time)
             stopped_why = fmt::format("--max-time {} s reached", a.max_time);
         else if (step == a.stop_at)
             stopped_why = fmt::format("--stop-at {} reached", a.stop_at);
@@ -455,7 +543,7 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str()
         ->check(at_least(1));
     cmd->add_option("--batch", a->batch, "sequences per micro-batch")->capture_default_str()->check(at_least(1));
-    cmd->add_option("--steps", a->steps, "optimizer steps (the end of the cosine decay)")
+    cmd->add_option("--steps", a->steps, "optimizer steps (the end of the cosine decay, unless --max-time comes first)")
         ->capture_default_str()
         ->check(at_least(1));
     cmd->add_option("--lr", a->lr, "peak learning rate")->capture_default_str()->check(above(0));
@@ -502,7 +590,12 @@ Runner add_gpt_train(CLI::App& gpt) {
         ->capture_default_str()
         ->check(at_least(0));
     cmd->add_option("--out", a->out, "checkpoint directory")->capture_default_str();
-    cmd->add_option("--max-time", a->max_time, "stop (evaluating and saving) after this many seconds (0: no limit)")
+    cmd->add_option("--cache-dir", a->cache_dir,
+                    "where the tokenized --data is cached for the next run (a file per data file and tokenizer)")
+        ->default_str("$XDG_CACHE_HOME/peso, else ~/.cache/peso");
+    cmd->add_option("--max-time", a->max_time,
+                    "stop (evaluating and saving) after this many seconds (0: no limit); the cosine decay then ends "
+                    "when the time does, at the pace measured after warm-up")
         ->capture_default_str()
         ->check(at_least(0));
     cmd->add_flag("--plot-log-scale", a->plot_log_scale, "loss.png with a logarithmic loss axis");

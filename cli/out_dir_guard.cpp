@@ -6,7 +6,8 @@ namespace peso::cli {
 
 namespace {
 // The files that make a directory a checkpoint someone may want to keep.
-constexpr const char* kCheckpointFiles[] = {"train_state.safetensors", "model.safetensors", "config.json"};
+constexpr const char* kCheckpointFiles[] = {"train_state.safetensors", "model.safetensors", "config.json",
+                                             "checkpoint.json"};
 }  // namespace
 
 std::string checkpoint_file_in(const fs::path& dir) {

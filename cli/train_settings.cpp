@@ -18,7 +18,7 @@ struct Setting {
     bool fixed;  // changing it on --resume would make another run
 };
 
-// --device, --threads, --quiet, --max-time, --stop-at, --zero, --dist-timeout and
+// --device, --threads, --quiet, --max-time, --stop-at, --zero, --dist-timeout, --cache-dir and
 // --checkpoint-activations are per invocation: they change how, not what, is computed.
 const Setting kSettings[] = {
     {"--data", &TrainArgs::data, false},

@@ -11,6 +11,7 @@ namespace peso::cli {
 struct TrainArgs {
     std::string data, tokenizer = "char", preset, out = "out-gpt", optimizer = "adamw", batch_order = "random";
     std::string init_from;  // a checkpoint directory whose model and tokenizer start the run
+    std::string cache_dir;  // "": $XDG_CACHE_HOME/peso, else ~/.cache/peso
     std::int64_t n_layer = 4, n_head = 4, n_embd = 128, block_size = 64, batch = 12, steps = 2000;
     std::int64_t warmup = -1;     // -1: min(100, steps / 10)
     std::int64_t log_every = 0;   // 0: steps / 100 (at least 1)

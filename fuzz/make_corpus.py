@@ -44,6 +44,8 @@ put("gpt_config", "config", json.dumps({"n_layer": 2, "n_head": 2, "n_embd": 16,
                                         "dropout": 0.0, "bias": True}))
 put("gpt_config", "char_tokenizer", json.dumps({"type": "char", "version": 1, "chars": "\n abcé€"}))
 put("gpt_config", "gpt2_tokenizer", json.dumps({"type": "gpt2", "version": 1, "vocab_size": 50257}))
+put("gpt_config", "manifest", json.dumps({"save": "0123456789abcdef", "files": {"config.json": {"size": 124},
+                                          "model.safetensors": {"size": 20416}}, "info": {"step": 4}}))
 
 fixtures = os.path.join(os.path.dirname(ROOT), "..", "tests", "fixtures", "gpt2")
 llmc = open(os.path.join(fixtures, "llmc_tiny.bin"), "rb").read()

@@ -25,7 +25,7 @@ echo "corpus: $DATA ($(wc -c < "$DATA") bytes)"
 rm -rf "$OUT"
 "$PESO" gpt train --data "$DATA" --out "$OUT" --tokenizer char \
   --n-layer 4 --n-head 4 --n-embd 128 --block-size 128 --batch 16 \
-  --steps 6000 --warmup 200 --lr 1e-3 --min-lr 1e-4 --weight-decay 0.1 --beta2 0.99 \
+  --steps 6000 --warmup 200 --lr 2e-3 --min-lr 2e-4 --weight-decay 0.1 --beta2 0.99 \
   --eval-every 500 --eval-batches 20 --max-time $((MINUTES * 60))
 echo
 echo "validation loss over the whole held-out 10%:"

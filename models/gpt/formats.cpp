@@ -427,6 +427,32 @@ std::int64_t hf_n_head(const fs::path& file, std::int64_t n_embd, std::string* s
     return n;
 }
 
+std::string hf_config_json(const GptConfig& c, std::optional<std::int64_t> bos_eos) {
+    const nlohmann::ordered_json token = bos_eos ? nlohmann::ordered_json(*bos_eos) : nlohmann::ordered_json();
+    const nlohmann::ordered_json j = {{"architectures", {"GPT2LMHeadModel"}},
+                                      {"model_type", "gpt2"},
+                                      {"vocab_size", c.vocab_size},
+                                      {"n_positions", c.block_size},
+                                      {"n_ctx", c.block_size},
+                                      {"n_embd", c.n_embd},
+                                      {"n_layer", c.n_layer},
+                                      {"n_head", c.n_head},
+                                      {"n_inner", nullptr},  // 4 * n_embd
+                                      {"activation_function", "gelu_new"},
+                                      {"resid_pdrop", c.dropout},
+                                      {"embd_pdrop", c.dropout},
+                                      {"attn_pdrop", c.dropout},
+                                      {"layer_norm_epsilon", 1e-5},
+                                      {"initializer_range", 0.02},
+                                      {"scale_attn_weights", true},
+                                      {"bos_token_id", token},
+                                      {"eos_token_id", token},
+                                      {"tie_word_embeddings", true},
+                                      {"use_cache", true},
+                                      {"torch_dtype", "float32"}};
+    return j.dump(2) + "\n";
+}
+
 std::int64_t llmc_padded_vocab(std::int64_t vocab_size) { return (vocab_size + 127) / 128 * 128; }
 
 GptWeights read_gpt_weights(GptFormat format, const fs::path& file, std::int64_t n_head) {

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -74,6 +75,12 @@ void export_gpt(GptFormat format, const Gpt& model, const std::filesystem::path&
 // else 0. `source` says which.
 std::int64_t hf_n_head(const std::filesystem::path& file, std::int64_t n_embd, std::string* source = nullptr);
 std::int64_t gpt2_family_n_head(std::int64_t n_embd);  // 0 when n_embd is not a GPT-2 size
+
+// The config.json that Hugging Face's GPT2Config reads for these weights
+// (model_type gpt2, GPT2LMHeadModel, tied embeddings, tanh GELU "gelu_new",
+// LayerNorm epsilon 1e-5, dropout from the config). bos_eos: the token a text
+// starts and ends with (GPT-2's <|endoftext|> 50256), or none (null).
+std::string hf_config_json(const GptConfig& config, std::optional<std::int64_t> bos_eos);
 
 // llm.c's padded vocabulary: vocab_size rounded up to a multiple of 128.
 std::int64_t llmc_padded_vocab(std::int64_t vocab_size);

@@ -29,6 +29,10 @@ void LRScheduler::initial_step() {
 void LRScheduler::step() {
     ++step_count_;
     ++last_epoch_;
+    apply_lrs();
+}
+
+void LRScheduler::apply_lrs() {
     const std::vector<double> lrs = compute_lrs();
     PESO_CHECK(lrs.size() == optimizer_.num_groups(), ValueError, "{}: computed {} lrs for {} parameter groups",
                type_name(), lrs.size(), optimizer_.num_groups());
@@ -42,6 +46,7 @@ std::map<std::string, double> LRScheduler::state_dict() const {
     out["step_count"] = static_cast<double>(step_count_);
     for (std::size_t g = 0; g < base_lrs_.size(); ++g) out[fmt::format("base_lr.{}", g)] = base_lrs_[g];
     for (std::size_t g = 0; g < last_lr_.size(); ++g) out[fmt::format("last_lr.{}", g)] = last_lr_[g];
+    out.merge(settings());
     return out;
 }
 
@@ -52,7 +57,13 @@ void LRScheduler::load_state_dict(const std::map<std::string, double>& state) {
         return it->second;
     };
     const std::size_t groups = base_lrs_.size();
+    const std::map<std::string, double> own = settings();
+    std::map<std::string, double> loaded_settings;
     for (const auto& [key, v] : state) {
+        if (own.contains(key)) {
+            loaded_settings[key] = v;
+            continue;
+        }
         bool known = key == "last_epoch" || key == "step_count";
         for (const char* prefix : {"base_lr.", "last_lr."}) {
             if (!key.starts_with(prefix)) continue;
@@ -71,6 +82,7 @@ void LRScheduler::load_state_dict(const std::map<std::string, double>& state) {
     const double epoch = get("last_epoch"), count = get("step_count");
     PESO_CHECK(epoch >= -1 && epoch == std::floor(epoch) && count >= 0 && count == std::floor(count), ValueError,
                "{}.load_state_dict: last_epoch {} and step_count {} must be integers", type_name(), epoch, count);
+    load_settings(loaded_settings);  // checks before it changes anything: a failed load changes nothing
     base_lrs_ = std::move(base);
     last_lr_ = std::move(last);
     last_epoch_ = static_cast<std::int64_t>(epoch);
@@ -183,6 +195,28 @@ std::vector<double> WarmupCosineLR::compute_lrs() {
     std::vector<double> out;
     for (double base : base_lrs_) out.push_back(lr_at(last_epoch_, base, warmup_steps_, max_steps_, min_lr_));
     return out;
+}
+
+void WarmupCosineLR::set_max_steps(std::int64_t max_steps) {
+    PESO_CHECK(max_steps > warmup_steps_, ValueError,
+               "WarmupCosineLR.set_max_steps: max_steps {} must be greater than warmup_steps {}", max_steps,
+               warmup_steps_);
+    max_steps_ = max_steps;
+    apply_lrs();
+}
+
+std::map<std::string, double> WarmupCosineLR::settings() const {
+    return {{"max_steps", static_cast<double>(max_steps_)}};
+}
+
+void WarmupCosineLR::load_settings(const std::map<std::string, double>& values) {
+    const auto it = values.find("max_steps");
+    if (it == values.end()) return;
+    const double v = it->second;
+    PESO_CHECK(v == std::floor(v) && v > static_cast<double>(warmup_steps_) && v < 9.0e15, ValueError,
+               "WarmupCosineLR.load_state_dict: max_steps {} must be an integer greater than warmup_steps {}", v,
+               warmup_steps_);
+    max_steps_ = static_cast<std::int64_t>(v);
 }
 
 // ---- OneCycleLR ----------------------------------------------------------------

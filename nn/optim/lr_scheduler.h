@@ -32,9 +32,11 @@ public:
     const std::vector<double>& base_lrs() const { return base_lrs_; }
     std::int64_t last_epoch() const { return last_epoch_; }
 
-    // "last_epoch", "step_count", "base_lr.{g}", "last_lr.{g}". Loading sets
-    // the scheduler's counters only: the optimizer's lrs come from its own
-    // state, as in PyTorch.
+    // "last_epoch", "step_count", "base_lr.{g}", "last_lr.{g}", and the
+    // settings a schedule may change while it runs (settings()). Loading sets
+    // the scheduler's counters and those settings only: the optimizer's lrs
+    // come from its own state, as in PyTorch. A state without a setting (from
+    // before it could change) keeps the constructor's.
     std::map<std::string, double> state_dict() const;
     void load_state_dict(const std::map<std::string, double>& state);
 
@@ -44,6 +46,12 @@ protected:
     void initial_step();
     // The lrs for last_epoch_ (PyTorch's get_lr()); may set other options.
     virtual std::vector<double> compute_lrs() = 0;
+    // Sets every group's lr from compute_lrs() for the current last_epoch_.
+    void apply_lrs();
+    // Settings that change during a run and so belong in the state_dict.
+    virtual std::map<std::string, double> settings() const { return {}; }
+    // Checks all of them first and throws before changing anything.
+    virtual void load_settings(const std::map<std::string, double>& /*values*/) {}
 
     Optimizer& optimizer_;
     std::vector<double> base_lrs_;
@@ -121,6 +129,10 @@ private:
 // nanoGPT sets lr = get_lr(iter_num) before the step of iteration iter_num;
 // here the constructor sets get_lr(0) and each step() the next one, which is
 // the same sequence. min_lr is absolute (the same for every group).
+//
+// set_max_steps moves the end of the decay while the schedule runs: a run
+// with a time budget ends its cosine when the budget runs out (peso gpt train
+// --max-time), with the horizon estimated from the steps measured so far.
 class WarmupCosineLR : public LRScheduler {
 public:
     WarmupCosineLR(Optimizer& optimizer, std::int64_t warmup_steps, std::int64_t max_steps, double min_lr);
@@ -128,9 +140,14 @@ public:
     // The formula above, for one base lr.
     static double lr_at(std::int64_t it, double learning_rate, std::int64_t warmup_steps, std::int64_t max_steps,
                         double min_lr);
+    std::int64_t max_steps() const { return max_steps_; }
+    // A new end of the decay (> warmup_steps); the current lr is recomputed with it.
+    void set_max_steps(std::int64_t max_steps);
 
 protected:
     std::vector<double> compute_lrs() override;
+    std::map<std::string, double> settings() const override;
+    void load_settings(const std::map<std::string, double>& values) override;
 
 private:
     std::int64_t warmup_steps_, max_steps_;

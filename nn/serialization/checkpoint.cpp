@@ -1,5 +1,6 @@
 #include "nn/serialization/checkpoint.h"
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -27,9 +28,11 @@ nlohmann::json parse_meta(const Metadata& meta, const std::string& path) {
     }
 }
 
-CheckpointInfo checkpoint_info(const nlohmann::json& meta, const std::string& path) {
+CheckpointInfo checkpoint_info(const nlohmann::json& meta, const SafetensorsReader& reader, const std::string& path) {
+    const bool has_model = std::any_of(reader.entries().begin(), reader.entries().end(),
+                                       [](const SafetensorsEntry& e) { return e.name.starts_with(kModelPrefix); });
     try {
-        return {meta.value("step", std::int64_t{0}), meta.value("extra", std::string())};
+        return {meta.value("step", std::int64_t{0}), meta.value("extra", std::string()), has_model};
     } catch (const nlohmann::json::exception& e) {
         throw IOError(fmt::format("{}: corrupted checkpoint metadata: {}", path, e.what()));
     }
@@ -51,8 +54,14 @@ std::map<std::string, double> to_map(const nlohmann::json& j) {
 
 void save_checkpoint(const std::string& path, const Module& model, const optim::Optimizer* optimizer,
                      const optim::LRScheduler* scheduler, std::int64_t step, const std::string& extra_json) {
+    save_checkpoint(path, &model, optimizer, scheduler, step, extra_json);
+}
+
+void save_checkpoint(const std::string& path, const Module* model, const optim::Optimizer* optimizer,
+                     const optim::LRScheduler* scheduler, std::int64_t step, const std::string& extra_json) {
     NamedTensors tensors;
-    for (const auto& [name, t] : model.state_dict()) tensors.emplace_back(kModelPrefix + name, t);
+    if (model)
+        for (const auto& [name, t] : model->state_dict()) tensors.emplace_back(kModelPrefix + name, t);
     nlohmann::json meta = {{"format", 1}, {"step", step}};
     if (optimizer) {
         for (const auto& [name, t] : optimizer->state_tensors()) tensors.emplace_back(kOptimPrefix + name, t);
@@ -63,15 +72,20 @@ void save_checkpoint(const std::string& path, const Module& model, const optim::
     meta["rng"] = {{"seed", std::to_string(default_generator().seed())},
                    {"offset", std::to_string(default_generator().offset())}};
     meta["extra"] = extra_json;
-    save_safetensors(path, tensors, {{kMetaKey, meta.dump()}, {"format", "pt"}});
+    save_safetensors(path, tensors, {{kMetaKey, meta.dump()}, {"format", "pt"}, {"peso.step", std::to_string(step)}});
 }
 
 CheckpointInfo read_checkpoint_info(const std::string& path) {
     const SafetensorsReader reader(path);  // the header only: no tensor is read
-    return checkpoint_info(parse_meta(reader.metadata(), path), path);
+    return checkpoint_info(parse_meta(reader.metadata(), path), reader, path);
 }
 
 CheckpointInfo load_checkpoint(const std::string& path, Module& model, optim::Optimizer* optimizer,
+                               optim::LRScheduler* scheduler, bool restore_rng) {
+    return load_checkpoint(path, &model, optimizer, scheduler, restore_rng);
+}
+
+CheckpointInfo load_checkpoint(const std::string& path, Module* model, optim::Optimizer* optimizer,
                                optim::LRScheduler* scheduler, bool restore_rng) {
     // The file is mapped and its header checked; the model's tensors are read
     // straight into the model once everything else has been checked, the
@@ -81,7 +95,7 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& model, optim::Op
     for (const SafetensorsEntry& e : reader.entries())
         PESO_CHECK(e.name.starts_with(kModelPrefix) || e.name.starts_with(kOptimPrefix), IOError,
                    "{}: unexpected tensor '{}' in a checkpoint", path, e.name);
-    const CheckpointInfo info = checkpoint_info(meta, path);
+    const CheckpointInfo info = checkpoint_info(meta, reader, path);
     try {
         // Check everything that can be checked before changing anything.
         optim::OptimizerState opt_state;
@@ -102,7 +116,7 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& model, optim::Op
         // scheduler (a few numbers) is restored if the optimizer then fails,
         // and the optimizer checks all its state before taking any; the
         // model's copy, all checked, comes last.
-        model.check_state_dict(state_specs(reader, kModelPrefix), /*strict=*/true);
+        if (model) model->check_state_dict(state_specs(reader, kModelPrefix), /*strict=*/true);
         std::optional<std::pair<std::uint64_t, std::uint64_t>> rng;
         if (restore_rng && meta.contains("rng"))
             rng.emplace(std::stoull(meta.at("rng").at("seed").get<std::string>()),
@@ -120,7 +134,7 @@ CheckpointInfo load_checkpoint(const std::string& path, Module& model, optim::Op
             if (scheduler) scheduler->load_state_dict(scheduler_before);
             throw;
         }
-        read_module_state(reader, model, kModelPrefix);
+        if (model) read_module_state(reader, *model, kModelPrefix);
         if (rng) default_generator().set_state(rng->first, rng->second);
     } catch (const IOError&) {
         throw;

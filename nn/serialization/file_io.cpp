@@ -77,12 +77,7 @@ void AtomicFile::commit() {
     if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw IOError(sys_error("cannot rename the temporary file to", path_));
     tmp_.clear();
     remove_stale_temporaries(path_);
-    // Make the rename itself durable.
-    const int dfd = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
+    sync_directory(parent_dir(path_).string());  // make the rename itself durable
 }
 
 MappedFile::MappedFile(const std::string& path) : path_(path) {
@@ -129,6 +124,14 @@ void write_file_atomically(const std::string& path, const char* data, std::size_
     AtomicFile f(path);
     f.write(data, size);
     f.commit();
+}
+
+void sync_directory(const std::string& dir) {
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
 }
 
 std::vector<char> read_file(const std::string& path) {

@@ -54,6 +54,8 @@ private:
 
 // Writes bytes to `path` atomically (AtomicFile).
 void write_file_atomically(const std::string& path, const char* data, std::size_t size);
+// fsync of a directory: makes the renames and creations in it durable.
+void sync_directory(const std::string& dir);
 // The whole file (for small files: configs, caches).
 std::vector<char> read_file(const std::string& path);
 

@@ -238,6 +238,12 @@ void SafetensorsReader::read_into(const SafetensorsEntry& e, Tensor& dst) const 
     native::copy_(dst, read(e));
 }
 
+bool SafetensorsReader::same_data(const SafetensorsEntry& a, const SafetensorsEntry& b) const {
+    if (a.dtype != b.dtype || a.shape != b.shape || a.end - a.begin != b.end - b.begin) return false;
+    return std::memcmp(file_.data() + data_start_ + a.begin, file_.data() + data_start_ + b.begin, a.end - a.begin) ==
+           0;
+}
+
 SafetensorsContent load_safetensors(const std::string& path) {
     const SafetensorsReader reader(path);
     SafetensorsContent out;

@@ -56,6 +56,9 @@ public:
     // The entry's data into `dst` (same shape); without a temporary when dst
     // is a contiguous CPU tensor of the entry's dtype.
     void read_into(const SafetensorsEntry& entry, Tensor& dst) const;
+    // Whether two entries hold the same dtype, shape and bytes (compared in
+    // the mapping: no copy).
+    bool same_data(const SafetensorsEntry& a, const SafetensorsEntry& b) const;
 
 private:
     MappedFile file_;

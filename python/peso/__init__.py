@@ -34,7 +34,7 @@ for _name in ("add sub mul div pow neg abs exp log log1p sqrt rsqrt sin cos tanh
 lt, le, gt, ge = Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__
 true_divide = div
 
-from . import autograd, nn, optim, models  # noqa: E402  (they use the names above)
+from . import autograd, cuda, nn, optim, models  # noqa: E402  (they use the names above)
 
 # Last, as in torch: these names shadow Python's builtins inside this module.
 float32, float64, float16, bfloat16, int32, int64 = (_C.float32, _C.float64, _C.float16, _C.bfloat16,

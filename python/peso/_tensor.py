@@ -73,15 +73,52 @@ def _deepcopy(self, memo):
     return t
 
 
+def _creation_fn(name):
+    from . import _creation
+    return getattr(_creation, name)
+
+
 def _new(factory):
     def method(self, *size, dtype=None, device=None, requires_grad=False):
-        from . import _creation
-        return getattr(_creation, factory)(*size, dtype=dtype or self.dtype, device=device or self.device,
-                                           requires_grad=requires_grad)
+        return _creation_fn(factory)(*size, dtype=dtype or self.dtype, device=device or self.device,
+                                     requires_grad=requires_grad)
     return method
 
 
+def _in_place_of(name):
+    """t.<name>_(*args): computed out of place, then copied in (copy_ bumps t's version, rebases its history and
+    returns t itself). Gradients are right; an op whose backward needs the old value (abs, pow) makes that
+    backward raise (the saved-tensor version check), instead of PyTorch's dedicated in-place formula."""
+    def method(self, *args, **kwargs):
+        return self.copy_(getattr(self, name)(*args, **kwargs))
+    method.__name__ = name + "_"
+    return method
+
+
+_UNARY_IN_PLACE = ("neg abs exp log log1p sqrt rsqrt sin cos tanh sigmoid relu erf sign floor ceil round reciprocal "
+                   "pow leaky_relu clamp_min clamp_max").split()
+
+
+def _repeat(self, *sizes):
+    """PyTorch's repeat: tiles the tensor sizes[i] times along dim i (leading new dims allowed)."""
+    reps = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+    if len(reps) < self.dim():
+        raise ValueError(f"repeat: {len(reps)} repeat counts for a {self.dim()}-d tensor")
+    shape = (1,) * (len(reps) - self.dim()) + tuple(self.shape)
+    interleaved = [n for s in shape for n in (1, s)]
+    expanded = [n for r, s in zip(reps, shape) for n in (r, s)]
+    return self.reshape(shape).reshape(interleaved).expand(expanded).reshape([r * s for r, s in zip(reps, shape)])
+
+
+def _type(self, dtype=None):
+    if dtype is None:
+        return f"peso.{self.dtype!r}".replace("peso.peso.", "peso.")
+    return self.to(dtype)
+
+
 def install():
+    for name in _UNARY_IN_PLACE:
+        setattr(Tensor, name + "_", _in_place_of(name))
     methods = {
         "to": _to,
         "cpu": lambda self: self.to("cpu"),
@@ -98,6 +135,16 @@ def install():
         "__format__": _format,
         "__iter__": _iter,
         "__deepcopy__": _deepcopy,
+        "clamp_min": lambda self, min: self.clamp(min=min),
+        "clamp_max": lambda self, max: self.clamp(max=max),
+        "square": lambda self: self * self,
+        "repeat": _repeat,
+        "type": _type,
+        "new_tensor": lambda self, data, dtype=None, device=None, requires_grad=False: _creation_fn("tensor")(
+            data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad),
+        "new_full": lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _creation_fn(
+            "full")(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad),
         "new_zeros": _new("zeros"),
         "new_ones": _new("ones"),
         "new_empty": _new("empty"),

@@ -78,6 +78,7 @@ void bind_autograd(py::module_& m) {
                               bool raise) { return run_gradcheck(true, std::move(fn), in, eps, atol, rtol, raise); },
           py::arg("func"), py::arg("inputs"), py::kw_only(), py::arg("eps") = 1e-6, py::arg("atol") = 1e-5,
           py::arg("rtol") = 1e-3, py::arg("raise_exception") = true);
+    bind_function(a);
 }
 
 }  // namespace peso::python

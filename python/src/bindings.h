@@ -51,7 +51,10 @@ void bind_numpy(py::module_& m, py::class_<Tensor>& cls);  // from_numpy, numpy(
 void bind_creation(py::module_& m);    // zeros, randn, arange... (creation.cpp)
 void bind_ops(py::module_& m);         // the free functions (ops.cpp)
 void bind_autograd(py::module_& m);    // grad mode, backward, grad, gradcheck (autograd.cpp)
+void bind_function(py::module_& a);    // autograd.Function's graph node (function.cpp)
+void bind_cuda(py::module_& m);        // peso.cuda: is_available, device_count (cuda.cpp)
 void bind_nn(py::module_& m);          // functional, init, clip_grad, module helpers (nn.cpp)
+void bind_attention(py::module_& n);   // the C++ MultiheadAttention, sinusoidal table (attention.cpp)
 void bind_optim(py::module_& m);       // optimizers, schedulers (optim.cpp)
 void bind_models(py::module_& m);      // GPT, tokenizers, generate, safetensors (models.cpp)
 

@@ -161,7 +161,9 @@ void set_item(Tensor& self, const py::object& index, const py::object& value) {
         const Tensor mask = index.cast<Tensor>();
         if (mask.sizes() == self.sizes()) {
             if (!py::isinstance<Tensor>(value)) {
-                self.masked_fill_(mask, value.cast<Scalar>());
+                const Scalar v = value.cast<Scalar>();
+                py::gil_scoped_release nogil;
+                self.masked_fill_(mask, v);
             } else {
                 const Tensor v = value.cast<Tensor>();
                 py::gil_scoped_release nogil;

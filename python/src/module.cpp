@@ -13,4 +13,5 @@ PYBIND11_MODULE(_C, m) {
     p::bind_nn(m);
     p::bind_optim(m);
     p::bind_models(m);
+    p::bind_cuda(m);
 }

@@ -46,25 +46,25 @@ void bind_functional(py::module_& f) {
         return F::cosine_similarity(a, b, d, eps); }, py::arg("x1"), py::arg("x2"), py::arg("dim") = 1,
         py::arg("eps") = 1e-8, nogil());
     f.def("mse_loss", [](const Tensor& x, const Tensor& y, const std::string& r) { return F::mse_loss(x, y, reduction(r)); },
-          py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+          py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", nogil());
     f.def("binary_cross_entropy", [](const Tensor& x, const Tensor& y, const std::optional<Tensor>& w,
                                      const std::string& r) { return F::binary_cross_entropy(x, y, opt(w), reduction(r)); },
-          py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean");
+          py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean", nogil());
     f.def("binary_cross_entropy_with_logits", [](const Tensor& x, const Tensor& y, const std::optional<Tensor>& w,
                                                  const std::string& r, const std::optional<Tensor>& pw) {
         return F::binary_cross_entropy_with_logits(x, y, opt(w), reduction(r), opt(pw));
     }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("reduction") = "mean",
-       py::arg("pos_weight") = py::none());
+       py::arg("pos_weight") = py::none(), nogil());
     f.def("nll_loss", [](const Tensor& x, const Tensor& y, const std::optional<Tensor>& w, std::int64_t ignore,
                          const std::string& r) {
         return F::nll_loss(x, y, nn::NLLLossOptions{opt(w), ignore, reduction(r)});
     }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
-       py::arg("reduction") = "mean");
+       py::arg("reduction") = "mean", nogil());
     f.def("cross_entropy", [](const Tensor& x, const Tensor& y, const std::optional<Tensor>& w, std::int64_t ignore,
                               const std::string& r, double smoothing) {
         return F::cross_entropy(x, y, nn::CrossEntropyLossOptions{opt(w), ignore, reduction(r), smoothing});
     }, py::arg("input"), py::arg("target"), py::arg("weight") = py::none(), py::arg("ignore_index") = -100,
-       py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0);
+       py::arg("reduction") = "mean", py::arg("label_smoothing") = 0.0, nogil());
 }
 
 nn::init::FanMode fan_mode(const std::string& m) {
@@ -92,11 +92,11 @@ void bind_init(py::module_& i) {
     i.def("kaiming_uniform_", [](const Tensor& t, double a, const std::string& mode, const std::string& nl,
                                  Generator* g) { return I::kaiming_uniform_(t, a, fan_mode(mode), nl, g); },
           py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in", py::arg("nonlinearity") = "leaky_relu",
-          py::arg("generator") = nullptr);
+          py::arg("generator") = nullptr, nogil());
     i.def("kaiming_normal_", [](const Tensor& t, double a, const std::string& mode, const std::string& nl,
                                 Generator* g) { return I::kaiming_normal_(t, a, fan_mode(mode), nl, g); },
           py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in", py::arg("nonlinearity") = "leaky_relu",
-          py::arg("generator") = nullptr);
+          py::arg("generator") = nullptr, nogil());
 }
 
 }  // namespace
@@ -105,6 +105,7 @@ void bind_nn(py::module_& m) {
     py::module_ n = m.def_submodule("_nn", "peso.nn's compiled part");
     bind_functional(n);
     bind_init(n);
+    bind_attention(n);
     n.def("clip_grad_norm_", [](const std::vector<Tensor>& ps, double max_norm, double norm_type, bool nonfinite) {
         return nn::clip_grad_norm_(ps, max_norm, norm_type, nonfinite);
     }, py::arg("parameters"), py::arg("max_norm"), py::arg("norm_type") = 2.0,

@@ -98,7 +98,8 @@ void bind_schedulers(py::module_& o) {
         }), py::arg("optimizer"), py::arg("lr_lambda"), py::keep_alive<1, 2>());
     py::class_<O::WarmupCosineLR, O::LRScheduler>(o, "WarmupCosineLR")
         .def(py::init<O::Optimizer&, std::int64_t, std::int64_t, double>(), py::arg("optimizer"),
-             py::arg("warmup_steps"), py::arg("max_steps"), py::arg("min_lr"), py::keep_alive<1, 2>());
+             py::arg("warmup_steps"), py::arg("max_steps"), py::arg("min_lr"), py::keep_alive<1, 2>())
+        .def("set_max_steps", &O::WarmupCosineLR::set_max_steps, py::arg("max_steps"));
     py::class_<O::OneCycleLR, O::LRScheduler>(o, "OneCycleLR")
         .def(py::init([](O::Optimizer& opt, double max_lr, std::int64_t total, double pct, const std::string& strategy,
                          bool cycle, double base_m, double max_m, double div, double final_div, bool three) {

@@ -52,13 +52,14 @@ HookHandle register_hook(const Tensor& t, py::function fn) {
     return {active};
 }
 
-// fn(self, arg) without the GIL, returning self's Python object.
-template <typename Arg, typename Fn> auto in_place(Fn fn) {
-    return [fn](const py::object& self, Arg arg) {
+// fn(self, args...) without the GIL, returning self's very Python object: as
+// PyTorch, `t.add_(1) is t`, and `x += y` rebinds x to the same object.
+template <typename... Args, typename Fn> auto in_place(Fn fn) {
+    return [fn](const py::object& self, Args... args) {
         Tensor& t = self.cast<Tensor&>();
         {
             py::gil_scoped_release r;
-            fn(t, arg);
+            fn(t, args...);
         }
         return self;
     };
@@ -168,11 +169,15 @@ void bind_shape_methods(py::class_<Tensor>& c) {
             return t.size(0);
         })
         .def("view", [](const Tensor& t, const py::args& s) { return t.view(dims_from_args(s)); })
-        .def("reshape", [](const Tensor& t, const py::args& s) { return t.reshape(dims_from_args(s)); })
+        .def("reshape", [](const Tensor& t, const py::args& s) {
+            const Dims d = dims_from_args(s);
+            py::gil_scoped_release r;  // may copy
+            return t.reshape(d);
+        })
         .def("permute", [](const Tensor& t, const py::args& s) { return t.permute(dims_from_args(s)); })
         .def("expand", [](const Tensor& t, const py::args& s) { return t.expand(dims_from_args(s)); })
         .def("view_as", [](const Tensor& t, const Tensor& o) { return t.view(o.sizes()); })
-        .def("reshape_as", [](const Tensor& t, const Tensor& o) { return t.reshape(o.sizes()); })
+        .def("reshape_as", [](const Tensor& t, const Tensor& o) { return t.reshape(o.sizes()); }, nogil())
         .def("expand_as", &Tensor::expand_as)
         .def("transpose", &Tensor::transpose)
         .def("t", &Tensor::t)
@@ -181,7 +186,7 @@ void bind_shape_methods(py::class_<Tensor>& c) {
         .def("squeeze", [](const Tensor& t, std::optional<std::int64_t> d) { return d ? t.squeeze(*d) : t.squeeze(); },
              py::arg("dim") = py::none())
         .def("unsqueeze", &Tensor::unsqueeze)
-        .def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+        .def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1, nogil())
         .def("unflatten", &Tensor::unflatten)
         .def("diagonal", [](const Tensor& t, std::int64_t o, std::int64_t d0, std::int64_t d1) {
             return diagonal(t, o, d0, d1);
@@ -223,10 +228,7 @@ void bind_math_methods(py::class_<Tensor>& c) {
              nogil())
         .def("clamp", [](const Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp(t, lo, hi); },
              py::arg("min") = py::none(), py::arg("max") = py::none(), nogil())
-        .def("clamp_", [](Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return t.clamp_(lo, hi); },
-             py::arg("min") = py::none(), py::arg("max") = py::none(), nogil())
         .def("masked_fill", [](const Tensor& t, const Tensor& m, Scalar v) { return masked_fill(t, m, v); }, nogil())
-        .def("masked_fill_", [](Tensor& t, const Tensor& m, Scalar v) { return masked_fill_(t, m, v); }, nogil())
         .def("softmax", [](const Tensor& t, std::int64_t d) { return softmax(t, d); }, py::arg("dim"), nogil())
         .def("log_softmax", [](const Tensor& t, std::int64_t d) { return log_softmax(t, d); }, py::arg("dim"), nogil())
         .def("tril", [](const Tensor& t, std::int64_t k) { return tril(t, k); }, py::arg("diagonal") = 0, nogil())
@@ -261,13 +263,21 @@ void bind_reductions(py::class_<Tensor>& c) {
     PESO_PY_REDUCE(all) PESO_PY_REDUCE(any)
 #undef PESO_PY_REDUCE
     c.def("logsumexp", [](const Tensor& t, const py::object& dim, bool keepdim) {
-        return logsumexp(t, dims_from_object(dim), keepdim); }, py::arg("dim"), py::arg("keepdim") = false)
+        const Dims d = dims_from_object(dim);
+        py::gil_scoped_release r;
+        return logsumexp(t, d, keepdim); }, py::arg("dim"), py::arg("keepdim") = false)
         .def("var", [](const Tensor& t, const py::object& dim, std::optional<double> correction, bool unbiased,
-                       bool keepdim) { return var(t, dims_from_object(dim), correction.value_or(unbiased ? 1 : 0), keepdim); },
+                       bool keepdim) {
+            const Dims d = dims_from_object(dim);
+            py::gil_scoped_release r;
+            return var(t, d, correction.value_or(unbiased ? 1 : 0), keepdim); },
              py::arg("dim") = py::none(), py::kw_only(), py::arg("correction") = py::none(), py::arg("unbiased") = true,
              py::arg("keepdim") = false)
         .def("std", [](const Tensor& t, const py::object& dim, std::optional<double> correction, bool unbiased,
-                       bool keepdim) { return std(t, dims_from_object(dim), correction.value_or(unbiased ? 1 : 0), keepdim); },
+                       bool keepdim) {
+            const Dims d = dims_from_object(dim);
+            py::gil_scoped_release r;
+            return std(t, d, correction.value_or(unbiased ? 1 : 0), keepdim); },
              py::arg("dim") = py::none(), py::kw_only(), py::arg("correction") = py::none(), py::arg("unbiased") = true,
              py::arg("keepdim") = false)
         // max()/min() reduce everything; with a dim they return (values, indices) as PyTorch.
@@ -293,38 +303,43 @@ void bind_reductions(py::class_<Tensor>& c) {
 }
 
 void bind_in_place(py::class_<Tensor>& c) {
-    c.def("zero_", [](Tensor& t) { return t.zero_(); }, nogil())
-        .def("fill_", [](Tensor& t, Scalar v) { return t.fill_(v); }, nogil())
-        .def("copy_", [](Tensor& t, const Tensor& s) { return t.copy_(s); }, nogil())
-        .def("add_", [](Tensor& t, const Tensor& o, Scalar alpha) { return t.add_(o, alpha); }, py::arg("other"),
-             py::arg("alpha") = 1, nogil())
-        .def("add_", [](Tensor& t, Scalar o) { return t.add_(o); }, nogil())
-        .def("sub_", [](Tensor& t, const Tensor& o, Scalar alpha) { return sub_(t, o, alpha); }, py::arg("other"),
-             py::arg("alpha") = 1, nogil())
-        .def("sub_", [](Tensor& t, Scalar o) { return t.sub_(o); }, nogil())
-        .def("mul_", [](Tensor& t, const Tensor& o) { return t.mul_(o); }, nogil())
-        .def("mul_", [](Tensor& t, Scalar o) { return t.mul_(o); }, nogil())
-        .def("div_", [](Tensor& t, const Tensor& o) { return t.div_(o); }, nogil())
-        .def("div_", [](Tensor& t, Scalar o) { return t.div_(o); }, nogil())
-        .def("uniform_", [](Tensor& t, double a, double b) { return t.uniform_(a, b); }, py::arg("a") = 0.0,
-             py::arg("b") = 1.0, nogil())
-        .def("normal_", [](Tensor& t, double m, double s) { return t.normal_(m, s); }, py::arg("mean") = 0.0,
-             py::arg("std") = 1.0, nogil())
-        .def("index_add_", [](Tensor& t, std::int64_t d, const Tensor& i, const Tensor& s, Scalar a) {
-            return t.index_add_(d, i, s, a); }, py::arg("dim"), py::arg("index"), py::arg("source"),
-            py::arg("alpha") = 1, nogil())
-        .def("scatter_", [](Tensor& t, std::int64_t d, const Tensor& i, const Tensor& s) { return t.scatter_(d, i, s); },
-             nogil())
-        .def("scatter_", [](Tensor& t, std::int64_t d, const Tensor& i, Scalar v) { return t.scatter_(d, i, v); },
-             nogil())
-        .def("scatter_add_", [](Tensor& t, std::int64_t d, const Tensor& i, const Tensor& s) {
-            return t.scatter_add_(d, i, s); }, nogil());
+    using T = const Tensor&;
+    using I = std::int64_t;
+    using OptS = std::optional<Scalar>;
+    c.def("zero_", in_place<>([](Tensor& t) { t.zero_(); }))
+        .def("fill_", in_place<Scalar>([](Tensor& t, Scalar v) { t.fill_(v); }))
+        .def("fill_", in_place<T>([](Tensor& t, T v) { t.copy_(v.expand(t.sizes())); }))
+        .def("copy_", in_place<T>([](Tensor& t, T s) { t.copy_(s); }))
+        .def("add_", in_place<T, Scalar>([](Tensor& t, T o, Scalar alpha) { t.add_(o, alpha); }), py::arg("other"),
+             py::arg("alpha") = 1)
+        .def("add_", in_place<Scalar>([](Tensor& t, Scalar o) { t.add_(o); }))
+        .def("sub_", in_place<T, Scalar>([](Tensor& t, T o, Scalar alpha) { sub_(t, o, alpha); }), py::arg("other"),
+             py::arg("alpha") = 1)
+        .def("sub_", in_place<Scalar>([](Tensor& t, Scalar o) { t.sub_(o); }))
+        .def("mul_", in_place<T>([](Tensor& t, T o) { t.mul_(o); }))
+        .def("mul_", in_place<Scalar>([](Tensor& t, Scalar o) { t.mul_(o); }))
+        .def("div_", in_place<T>([](Tensor& t, T o) { t.div_(o); }))
+        .def("div_", in_place<Scalar>([](Tensor& t, Scalar o) { t.div_(o); }))
+        .def("clamp_", in_place<OptS, OptS>([](Tensor& t, OptS lo, OptS hi) { t.clamp_(lo, hi); }),
+             py::arg("min") = py::none(), py::arg("max") = py::none())
+        .def("masked_fill_", in_place<T, Scalar>([](Tensor& t, T m, Scalar v) { t.masked_fill_(m, v); }),
+             py::arg("mask"), py::arg("value"))
+        .def("uniform_", in_place<double, double>([](Tensor& t, double a, double b) { t.uniform_(a, b); }),
+             py::arg("a") = 0.0, py::arg("b") = 1.0)
+        .def("normal_", in_place<double, double>([](Tensor& t, double m, double s) { t.normal_(m, s); }),
+             py::arg("mean") = 0.0, py::arg("std") = 1.0)
+        .def("index_add_", in_place<I, T, T, Scalar>([](Tensor& t, I d, T i, T s, Scalar a) { t.index_add_(d, i, s, a); }),
+             py::arg("dim"), py::arg("index"), py::arg("source"), py::arg("alpha") = 1)
+        .def("scatter_", in_place<I, T, T>([](Tensor& t, I d, T i, T s) { t.scatter_(d, i, s); }))
+        .def("scatter_", in_place<I, T, Scalar>([](Tensor& t, I d, T i, Scalar v) { t.scatter_(d, i, v); }))
+        .def("scatter_add_", in_place<I, T, T>([](Tensor& t, I d, T i, T s) { t.scatter_add_(d, i, s); }));
 }
 
 void bind_autograd_methods(py::class_<Tensor>& c) {
-    c.def("requires_grad_", [](Tensor& t, bool on) { return t.requires_grad_(on); }, py::arg("requires_grad") = true)
+    c.def("requires_grad_", in_place<bool>([](Tensor& t, bool on) { t.requires_grad_(on); }),
+          py::arg("requires_grad") = true)
         .def("detach", &Tensor::detach)
-        .def("detach_", [](Tensor& t) { return t.detach_(); })
+        .def("detach_", in_place<>([](Tensor& t) { t.detach_(); }))
         .def("retain_grad", &Tensor::retain_grad)
         .def("backward", [](const Tensor& t, const std::optional<Tensor>& g, std::optional<bool> retain, bool create) {
             py::gil_scoped_release r;
@@ -348,13 +363,13 @@ void bind_tensor(py::module_& m) {
     bind_in_place(c);
     bind_autograd_methods(c);
     c.def("item", &item)
-        .def("__float__", [](const Tensor& t) { return t.item<double>(); })
-        .def("__int__", [](const Tensor& t) { return t.item<std::int64_t>(); })
+        .def("__float__", [](const Tensor& t) { return t.item<double>(); }, nogil())
+        .def("__int__", [](const Tensor& t) { return t.item<std::int64_t>(); }, nogil())
         .def("__index__", [](const Tensor& t) {
             PESO_CHECK(!is_floating(t.dtype()), DTypeError, "only integer tensors of a single element can be an index");
             return t.item<std::int64_t>();
         })
-        .def("__bool__", [](const Tensor& t) { return t.item<double>() != 0.0; })
+        .def("__bool__", [](const Tensor& t) { return t.item<double>() != 0.0; }, nogil())
         .def("_to_dtype", [](const Tensor& t, DType d) { return to_dtype(t, d); }, nogil())
         .def("_to_device", [](const Tensor& t, Device d) { return to_device(t, d); }, nogil())
         .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data_ptr()); })

@@ -79,6 +79,14 @@ ok "--max-time" -- "$PESO" gpt train "${TINY[@]}" --steps 1000000 --max-time 1 -
 grep -q "^stopped at step [0-9]* of 1000000: --max-time 1 s reached; .* (continue with --resume)$" "$T/out" ||
     { fail "--max-time stop"; cat "$T/out"; }
 sed -n 's/.*ETA //p' "$T/err" | grep -qv '^0m0[01]s$' && { fail "ETA beyond --max-time"; sed -n 's/.*ETA //p' "$T/err" | sort -u | head; }
+# ... and the cosine decay ends with the time budget, not at the 10^6 steps: the last step's lr is near --min-lr,
+# the middle step's about halfway between (with --steps alone it would stay at the peak, 1e-3).
+ok "--max-time schedule" -- "$PESO" gpt train "${TINY[@]}" --steps 1000000 --warmup 5 --lr 1e-3 --min-lr 1e-4 \
+    --max-time 3 --eval-every 0 --out "$T/timed_lr"
+awk -F, 'NR > 1 { lr[++n] = $3 }
+    END { mid = lr[int((n + 5) / 2)]; last = lr[n]
+          if (n < 20 || last > 2e-4 || mid < 2e-4 || mid > 9e-4) { print n " steps, middle lr " mid ", last lr " last; exit 1 } }' \
+    "$T/timed_lr/train_log.csv" || fail "--max-time: the cosine does not end with the time budget"
 
 # --- resume -------------------------------------------------------------------------------------
 ok "nothing to do" -- "$PESO" gpt train --out "$T/run" --resume

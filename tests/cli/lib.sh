@@ -3,6 +3,8 @@
 set -u
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# `peso gpt train` caches tokenized data under $XDG_CACHE_HOME/peso: a test's cache is its own.
+export XDG_CACHE_HOME="$T/xdg"
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 

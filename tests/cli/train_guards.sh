@@ -9,6 +9,7 @@ set -u
 PESO=$(realpath "$1")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+export XDG_CACHE_HOME="$T/xdg"  # the token cache stays in the test's directory
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 

@@ -1,8 +1,8 @@
 // compare_runs A B [RTOL]: whether two `peso gpt train` output directories
 // hold the same run: every step's loss in train_log.csv within RTOL relative
-// (default 1e-5), and every tensor of train_state.safetensors (parameters and
-// optimizer moments) with max|a - b| <= RTOL * max|b|. Prints the largest
-// differences seen; exit status 0 when they match, 1 otherwise.
+// (default 1e-5), and every tensor of model.safetensors (parameters) and
+// train_state.safetensors (optimizer moments) with max|a - b| <= RTOL * max|b|.
+// Prints the largest differences seen; exit status 0 when they match, 1 otherwise.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -66,33 +66,37 @@ int main(int argc, char** argv) {
             ++bad;
         }
     }
-    const auto ta = nn::load_safetensors(a + "/train_state.safetensors").tensors;
-    const auto tb = nn::load_safetensors(b + "/train_state.safetensors").tensors;
-    std::map<std::string, Tensor> mb(tb.begin(), tb.end());
-    if (ta.size() != tb.size()) {
-        std::printf("train_state: %zu tensors vs %zu\n", ta.size(), tb.size());
-        ++bad;
-    }
     double worst_tensor = 0;
     std::string worst_name;
-    for (const auto& [name, t] : ta) {
-        auto it = mb.find(name);
-        if (it == mb.end() || it->second.sizes() != t.sizes()) {
-            std::printf("%s: missing or of another shape in %s\n", name.c_str(), b.c_str());
+    std::size_t tensors = 0;
+    for (const std::string file : {"/model.safetensors", "/train_state.safetensors"}) {
+        const auto ta = nn::load_safetensors(a + file).tensors;
+        const auto tb = nn::load_safetensors(b + file).tensors;
+        std::map<std::string, Tensor> mb(tb.begin(), tb.end());
+        if (ta.size() != tb.size()) {
+            std::printf("%s: %zu tensors vs %zu\n", file.c_str() + 1, ta.size(), tb.size());
             ++bad;
-            continue;
         }
-        const Tensor da = native::to_dtype(t, DType::f64), db = native::to_dtype(it->second, DType::f64);
-        const double scale = max_abs(db);
-        const double rel = scale > 0 ? max_abs(native::sub(da, db)) / scale : max_abs(da);
-        if (rel > worst_tensor) worst_tensor = rel, worst_name = name;
-        if (rel > rtol) {
-            std::printf("%s: max difference %.2e relative to its largest value\n", name.c_str(), rel);
-            ++bad;
+        tensors += ta.size();
+        for (const auto& [name, t] : ta) {
+            auto it = mb.find(name);
+            if (it == mb.end() || it->second.sizes() != t.sizes()) {
+                std::printf("%s: missing or of another shape in %s\n", name.c_str(), b.c_str());
+                ++bad;
+                continue;
+            }
+            const Tensor da = native::to_dtype(t, DType::f64), db = native::to_dtype(it->second, DType::f64);
+            const double scale = max_abs(db);
+            const double rel = scale > 0 ? max_abs(native::sub(da, db)) / scale : max_abs(da);
+            if (rel > worst_tensor) worst_tensor = rel, worst_name = name;
+            if (rel > rtol) {
+                std::printf("%s: max difference %.2e relative to its largest value\n", name.c_str(), rel);
+                ++bad;
+            }
         }
     }
     std::printf("%s vs %s: %zu losses (worst relative %.2e), %zu tensors (worst %.2e: %s): %s\n", a.c_str(),
-                b.c_str(), la.size(), worst_loss, ta.size(), worst_tensor, worst_name.c_str(),
+                b.c_str(), la.size(), worst_loss, tensors, worst_tensor, worst_name.c_str(),
                 bad ? "DIFFERENT" : "same");
     return bad ? 1 : 0;
 }

@@ -16,6 +16,7 @@ MPIEXEC=$3
 export OMP_NUM_THREADS=1 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+export XDG_CACHE_HOME="$T/xdg"  # the token cache stays in the test's directory
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 

@@ -1,4 +1,4 @@
-"""The three guide programs of examples/python learn (short runs, peso alone;
+"""The guide programs of examples/python learn (short runs, peso alone;
 the PyTorch comparison is the programs' own job when torch is there)."""
 import os
 import pathlib
@@ -36,6 +36,11 @@ def test_sorter_learns():
     assert losses[-1] < 0.75 * losses[0]
 
 
+def test_seq2seq_transformer_learns():
+    losses, _ = run("seq2seq_transformer.py", 100)
+    assert losses[0] > 2.0 and losses[-1] < 0.6 * losses[0]
+
+
 def test_logistic_regression_equals_pytorch():
     pytest.importorskip("torch")
     out = subprocess.run([sys.executable, str(EXAMPLES / "logistic_regression.py"), "--steps", "30"],
@@ -43,3 +48,11 @@ def test_logistic_regression_equals_pytorch():
     assert out.returncode == 0, out.stdout + out.stderr
     worst = float(re.search(r"max \|loss difference\| over 30 steps = ([0-9.e+-]+)", out.stdout).group(1))
     assert worst <= 1e-5
+
+
+def test_attention_and_transformer_layers_equal_pytorchs():
+    pytest.importorskip("torch")
+    out = subprocess.run([sys.executable, str(EXAMPLES / "layers_vs_torch.py")], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.count("max |peso - torch|") == 13

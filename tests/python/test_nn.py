@@ -148,3 +148,123 @@ def test_the_cpp_gpt_as_a_module():
     assert gpt.generate(idx[:, :3], 4).shape == (2, 7)
     tok = peso.models.CharTokenizer.from_text("abcab")
     assert tok.decode(tok.encode("cab")) == "cab" and tok.vocab_size == 3
+
+
+def test_forward_hooks_see_and_replace_inputs_and_outputs():
+    lin = nn.Linear(2, 1)
+    with peso.no_grad():
+        lin.weight.copy_(peso.tensor([[1.0, 2.0]]))
+        lin.bias.fill_(0.5)
+    calls = []
+    pre = lin.register_forward_pre_hook(lambda m, args: calls.append(("pre", args[0].tolist())) or (args[0] * 2,))
+    post = lin.register_forward_hook(lambda m, args, out: calls.append(("post", args[0].tolist(), out.tolist())))
+    first = lin.register_forward_pre_hook(lambda m, args: calls.append(("first",)), prepend=True)
+    out = lin(peso.tensor([[1.0, 1.0]]))
+    # The pre-hook doubled the input: 1*2 + 2*2 + 0.5; the forward hook saw the doubled input.
+    assert out.tolist() == [[6.5]]
+    assert calls == [("first",), ("pre", [[1.0, 1.0]]), ("post", [[2.0, 2.0]], [[6.5]])]
+    replace = lin.register_forward_hook(lambda m, args, out: out + 100)
+    assert lin(peso.tensor([[1.0, 1.0]])).tolist() == [[106.5]]
+    for h in (pre, post, first, replace):
+        h.remove()
+    calls.clear()
+    assert lin(peso.tensor([[1.0, 1.0]])).tolist() == [[3.5]] and calls == []
+
+
+def test_forward_hooks_with_kwargs_and_as_a_context_manager():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    m = Scale()
+    with m.register_forward_pre_hook(lambda mod, args, kwargs: (args, {"factor": 3.0}), with_kwargs=True):
+        with m.register_forward_hook(lambda mod, args, kwargs, out: out - kwargs["factor"], with_kwargs=True):
+            assert m(peso.tensor([2.0])).tolist() == [3.0]  # 2 * 3 - 3
+    assert m(peso.tensor([2.0])).tolist() == [2.0]
+    with pytest.raises(TypeError):
+        m.register_forward_hook("not callable")
+
+
+def test_a_hook_on_a_child_sees_the_attention_inside_a_transformer_layer():
+    peso.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    seen = []
+    layer.self_attn.register_forward_hook(lambda m, args, out: seen.append(out[0].shape))
+    layer(peso.randn(5, 3, 8))
+    assert seen == [(5, 3, 8)]
+
+
+def _adam_after_steps(params, steps, opt=None):
+    opt = opt or peso.optim.Adam(params, lr=0.1)
+    for _ in range(steps):
+        opt.zero_grad()
+        sum((p * p * (i + 1)).sum() for i, p in enumerate(params)).backward()
+        opt.step()
+    return opt
+
+
+def test_optimizer_state_dict_is_pytorch_shaped():
+    p1, p2 = nn.Parameter(peso.tensor([1.0, -2.0])), nn.Parameter(peso.tensor([3.0]))
+    opt = peso.optim.Adam([{"params": [p1]}, {"params": [p2], "lr": 0.01, "betas": (0.5, 0.9)}], lr=0.1)
+    (p1 * p1).sum().backward()  # p2 gets no gradient: no state for it, as PyTorch
+    opt.step()
+    sd = opt.state_dict()
+    assert list(sd) == ["state", "param_groups"] and list(sd["state"]) == [0]
+    s = sd["state"][0]
+    # Adam's first step: exp_avg = (1 - 0.9) g, exp_avg_sq = (1 - 0.999) g^2, g = 2 p.
+    assert s["exp_avg"].tolist() == pytest.approx([0.2, -0.4])
+    assert s["exp_avg_sq"].tolist() == pytest.approx([0.004, 0.016])
+    assert s["step"].dim() == 0 and s["step"].item() == 1.0
+    g0, g1 = sd["param_groups"]
+    assert g0["params"] == [0] and g1["params"] == [1]
+    assert g0["lr"] == 0.1 and g1["lr"] == 0.01 and g1["betas"] == (0.5, 0.9) and g0["amsgrad"] is False
+    assert set(g0) == {"params", "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize"}
+
+
+def test_optimizer_state_dict_round_trip_resumes_exactly():
+    a = [nn.Parameter(peso.tensor([1.0, -2.0])), nn.Parameter(peso.tensor([0.5]))]
+    _adam_after_steps(a, 5)  # the uninterrupted run: 5 steps
+    b = [nn.Parameter(peso.tensor([1.0, -2.0])), nn.Parameter(peso.tensor([0.5]))]
+    saved = _adam_after_steps(b, 2).state_dict()
+    resumed = peso.optim.Adam(b, lr=0.5)  # the loaded groups' lr (0.1) wins, as in PyTorch
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["lr"] == 0.1
+    _adam_after_steps(b, 3, resumed)
+    assert [p.tolist() for p in b] == [p.tolist() for p in a]
+    with pytest.raises(ValueError):
+        peso.optim.Adam([b[0]]).load_state_dict(saved)  # one group of one parameter: does not fit
+
+
+def test_scheduler_state_dict_round_trip():
+    p = nn.Parameter(peso.ones(1))
+    opt = peso.optim.SGD([p], lr=1.0)
+    sched = peso.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    sd = sched.state_dict()
+    assert sd == {"base_lrs": [1.0], "last_epoch": 3, "_step_count": 4, "_last_lr": [0.5]}
+    opt2 = peso.optim.SGD([p], lr=1.0)
+    sched2 = peso.optim.lr_scheduler.StepLR(opt2, step_size=2, gamma=0.5)
+    opt2.load_state_dict(opt.state_dict())  # the group's lr (0.5): StepLR chains on it, as PyTorch's
+    sched2.load_state_dict(sd)
+    sched2.step()  # epoch 4: 1.0 * 0.5^2
+    assert sched2.get_last_lr() == [0.25] and sched2.last_epoch == 4
+    with pytest.raises(ValueError, match="step_size"):
+        sched2.load_state_dict({**sd, "step_size": 3})
+
+
+def test_warmup_cosine_max_steps_moves_and_is_saved():
+    p = nn.Parameter(peso.ones(1))
+    opt = peso.optim.SGD([p], lr=1.0)
+    sched = peso.optim.lr_scheduler.WarmupCosineLR(opt, warmup_steps=2, max_steps=10, min_lr=0.0)
+    for _ in range(4):
+        sched.step()
+    sched.set_max_steps(6)  # step 4 of a decay from step 2 to 6: half way, lr = 0.5
+    assert sched.get_last_lr() == pytest.approx([0.5]) and opt.param_groups[0]["lr"] == pytest.approx(0.5)
+    sd = sched.state_dict()
+    assert sd["max_steps"] == 6.0 and sd["last_epoch"] == 4
+    other = peso.optim.lr_scheduler.WarmupCosineLR(peso.optim.SGD([p], lr=1.0), 2, 10, 0.0)
+    other.load_state_dict(sd)
+    other.step()  # step 5 of the decay to 6: 0.5 * (1 + cos(pi * 3/4))
+    assert other.get_last_lr() == pytest.approx([0.5 * (1 + math.cos(math.pi * 0.75))])

@@ -144,3 +144,31 @@ TEST_CASE("corrupted checkpoint metadata is refused naming the file, before anyt
         CHECK(equal(r.model->fc1->weight, w));
     }
 }
+
+TEST_CASE("a checkpoint saved without the model holds the rest and says so") {
+    Generator data_gen(3);
+    const Tensor x = randn({8, 6}, {}, &data_gen), y = randn({8, 1}, {}, &data_gen);
+    manual_seed(5);
+    Run saved;
+    train_step(saved, x, y);
+    const std::string path = temp_path("no_model.safetensors");
+    save_checkpoint(path, nullptr, &saved.opt, &saved.sched, 1);
+    CHECK_FALSE(read_checkpoint_info(path).has_model);
+    const SafetensorsReader reader(path);
+    CHECK(reader.metadata().at("peso.step") == "1");
+    for (const SafetensorsEntry& e : reader.entries()) CHECK(e.name.starts_with("optimizer."));
+    // The optimizer and scheduler come back; the weights are the caller's to load.
+    Run fresh;
+    fresh.model->load_state_dict(saved.model->state_dict());
+    CHECK(load_checkpoint(path, nullptr, &fresh.opt, &fresh.sched).step == 1);
+    manual_seed(6);
+    const float a = train_step(saved, x, y);
+    manual_seed(6);
+    CHECK(train_step(fresh, x, y) == a);
+    // A caller that expects the weights in it is told they are missing.
+    Run other;
+    CHECK_THROWS_WITH_AS(load_checkpoint(path, *other.model, &other.opt, &other.sched),
+                         doctest::Contains("missing key"), IOError);
+    save_checkpoint(path, *saved.model, &saved.opt, &saved.sched, 2);
+    CHECK(read_checkpoint_info(path).has_model);
+}

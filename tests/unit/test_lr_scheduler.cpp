@@ -133,6 +133,52 @@ TEST_CASE("WarmupCosineLR follows nanoGPT's get_lr") {
     CHECK(WarmupCosineLR::lr_at(30, 1.0, 0, 60, 0.0) == doctest::Approx(0.5).epsilon(1e-15));
 }
 
+TEST_CASE("WarmupCosineLR: a horizon moved during the run (the --max-time schedule)") {
+    const double lr = 1e-3, min_lr = 1e-4;
+    Tensor p = make_param();
+    AdamW opt(std::vector<Tensor>{p}, {.lr = lr});
+    WarmupCosineLR s(opt, 5, 1000, min_lr);
+    for (int i = 0; i < 20; ++i) opt.step(), s.step();
+    CHECK(s.last_epoch() == 20);
+    // Moving the end recomputes the lr of the step about to run with the new horizon, at once.
+    s.set_max_steps(35);
+    CHECK(opt.lr(0) == WarmupCosineLR::lr_at(20, lr, 5, 35, min_lr));
+    CHECK(opt.lr(0) == doctest::Approx(min_lr + 0.5 * (lr - min_lr)).epsilon(1e-14));  // halfway: (20-5)/(35-5)
+    CHECK(s.max_steps() == 35);
+    CHECK_THROWS_AS(s.set_max_steps(5), ValueError);
+    CHECK(s.max_steps() == 35);
+
+    SUBCASE("the horizon travels in the state_dict; an old state without it keeps the constructor's") {
+        const auto state = s.state_dict();
+        CHECK(state.at("max_steps") == 35.0);
+        Tensor q = make_param();
+        AdamW opt2(std::vector<Tensor>{q}, {.lr = lr});
+        WarmupCosineLR s2(opt2, 5, 1000, min_lr);
+        s2.load_state_dict(state);
+        CHECK(s2.max_steps() == 35);
+        opt.step(), s.step();
+        opt2.step(), s2.step();
+        CHECK(s2.get_last_lr() == s.get_last_lr());
+
+        auto old = state;
+        old.erase("max_steps");
+        WarmupCosineLR s3(opt2, 5, 1000, min_lr);
+        s3.load_state_dict(old);
+        CHECK(s3.max_steps() == 1000);
+        CHECK(s3.last_epoch() == 20);
+    }
+    SUBCASE("a bad horizon in a state is refused and changes nothing") {
+        auto bad = s.state_dict();
+        bad["max_steps"] = 3.0;  // not after the warm-up
+        bad["last_epoch"] = 7.0;
+        CHECK_THROWS_AS(s.load_state_dict(bad), ValueError);
+        CHECK(s.max_steps() == 35);
+        CHECK(s.last_epoch() == 20);
+        bad["max_steps"] = 40.5;
+        CHECK_THROWS_AS(s.load_state_dict(bad), ValueError);
+    }
+}
+
 TEST_CASE("OneCycleLR: PyTorch's phases, lr and momentum") {
     // max_lr 1, div_factor 25 -> initial 0.04; final_div_factor 1e4 -> min 4e-6.
     // Phase 1 ends at step 0.3 * 10 - 1 = 2, phase 2 at step 9.

@@ -1,7 +1,5 @@
 """peso.nn.functional, as torch.nn.functional: the compiled ops of peso._C._nn
 plus the ones written here from tensor ops."""
-import math
-
 from .. import _C
 from .._C._nn import (linear, dropout as _dropout, embedding, layer_norm, gelu, softplus, cosine_similarity,
                       mse_loss, binary_cross_entropy, binary_cross_entropy_with_logits, nll_loss,
@@ -48,20 +46,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
     return input / norm
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False):
-    """softmax(q k^T / sqrt(d) + mask) v, as PyTorch 2's (bool masks: True = may attend)."""
-    scale = 1.0 / math.sqrt(query.shape[-1])
-    scores = (query @ key.transpose(-2, -1)) * scale
-    if is_causal:
-        t, s = scores.shape[-2], scores.shape[-1]
-        future = _C._ones((t, s), _C.bool, None, False).triu(1)
-        scores = scores.masked_fill(future, float("-inf"))
-    if attn_mask is not None:
-        if attn_mask.dtype == _C.bool:
-            scores = scores.masked_fill(~attn_mask, float("-inf"))
-        else:
-            scores = scores + attn_mask
-    weights = scores.softmax(-1)
-    if dropout_p > 0.0:
-        weights = _dropout(weights, dropout_p, True)
-    return weights @ value
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(q k^T * scale + mask) v, as PyTorch 2's (bool masks: True = may attend; scale 1/sqrt(E) by
+    default). Differs: a query whose keys are all masked gets zeros, not NaN."""
+    return _C._nn.scaled_dot_product_attention(query, key, value, attn_mask, dropout_p, is_causal, scale=scale)

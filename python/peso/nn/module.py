@@ -7,6 +7,7 @@ import itertools
 from .. import _C
 from ..autograd import no_grad
 from .._tensor import _parse_to
+from .hooks import add_hook
 from .parameter import Parameter
 
 _IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -21,13 +22,50 @@ class Module:
         d["_buffers"] = collections.OrderedDict()
         d["_non_persistent"] = set()
         d["_modules"] = collections.OrderedDict()
+        d["_forward_pre_hooks"] = collections.OrderedDict()
+        d["_forward_hooks"] = collections.OrderedDict()
         d["training"] = True
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} has no forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        d = self.__dict__
+        if not d.get("_forward_pre_hooks") and not d.get("_forward_hooks"):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        """PyTorch's order: pre-hooks (which may replace the inputs), forward, hooks (which may replace the output)."""
+        for hook, with_kwargs in list(self._forward_pre_hooks.values()):
+            if with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("a forward pre-hook registered with with_kwargs=True must return None "
+                                           f"or a tuple (args, kwargs), got {type(result).__name__}")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook, with_kwargs in list(self._forward_hooks.values()):
+            result = hook(self, args, kwargs, output) if with_kwargs else hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    # ---- hooks ----------------------------------------------------------------
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args) -> None or new args (a tuple, or one value); with_kwargs:
+        hook(module, args, kwargs) -> None or (args, kwargs). Returns a handle with remove()."""
+        return add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """hook(module, args, output) -> None or a new output; with_kwargs: hook(module, args, kwargs,
+        output). Returns a handle with remove()."""
+        return add_hook(self._forward_hooks, hook, prepend, with_kwargs)
 
     # ---- registration through attributes ---------------------------------
     def _registry(self, name):

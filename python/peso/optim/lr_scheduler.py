@@ -22,11 +22,29 @@ class LRScheduler:
     def base_lrs(self):
         return list(self._impl.base_lrs)
 
-    def state_dict(self):
-        return dict(self._impl.state_dict())
+    _COUNTERS = {"base_lrs", "last_epoch", "_step_count", "_last_lr"}
 
-    def load_state_dict(self, state):
-        self._impl.load_state_dict(dict(state))
+    def state_dict(self):
+        """PyTorch's keys for the scheduler's progress (base_lrs, last_epoch, _step_count, _last_lr), plus the
+        settings a schedule changes while it runs (WarmupCosineLR's max_steps)."""
+        flat = dict(self._impl.state_dict())
+        groups = range(len(self.base_lrs))
+        out = {"base_lrs": [flat.pop(f"base_lr.{g}") for g in groups], "last_epoch": int(flat.pop("last_epoch")),
+               "_step_count": int(flat.pop("step_count")), "_last_lr": [flat.pop(f"last_lr.{g}") for g in groups]}
+        out.update(flat)
+        return out
+
+    def load_state_dict(self, state_dict):
+        """Takes state_dict()'s form. Settings fixed at construction (step_size, gamma...) are not state: the
+        C++ scheduler refuses such keys rather than silently ignoring them."""
+        flat = {k: float(v) for k, v in state_dict.items() if k not in self._COUNTERS}
+        flat["last_epoch"] = float(state_dict["last_epoch"])
+        flat["step_count"] = float(state_dict["_step_count"])
+        for g, lr in enumerate(state_dict["base_lrs"]):
+            flat[f"base_lr.{g}"] = float(lr)
+        for g, lr in enumerate(state_dict["_last_lr"]):
+            flat[f"last_lr.{g}"] = float(lr)
+        self._impl.load_state_dict(flat)
 
 
 class StepLR(LRScheduler):
@@ -62,3 +80,7 @@ class WarmupCosineLR(LRScheduler):
 
     def __init__(self, optimizer, warmup_steps, max_steps, min_lr):
         super().__init__(_S.WarmupCosineLR(optimizer._impl, warmup_steps, max_steps, min_lr), optimizer)
+
+    def set_max_steps(self, max_steps):
+        """Moves the end of the decay while the schedule runs (a run with a time budget); sets the lrs at once."""
+        self._impl.set_max_steps(max_steps)

@@ -99,12 +99,49 @@ class Optimizer:
         self._impl.add_param_group(list(group["params"]), _options(group))
 
     def state_dict(self):
-        """peso's flat form: {'tensors': {name: Tensor}, 'scalars': {name: float}} (see nn/optim/optimizer.h)."""
+        """PyTorch's form: {'state': {i: {name: Tensor}}, 'param_groups': [{option: value, 'params': [i, ...]}]},
+        i counting the parameters over all groups in order. The state tensors are the optimizer's own (as
+        PyTorch's); 'step' is a 0-d float32 tensor, as PyTorch >= 1.12 keeps it."""
         tensors, scalars = self._impl.state_dict()
-        return {"tensors": dict(tensors), "scalars": dict(scalars)}
+        state = {}
+        for name, t in tensors:
+            _, i, key = name.split(".", 2)
+            state.setdefault(int(i), {})[key] = t
+        groups = [{} for _ in range(int(scalars["num_groups"]))]
+        for name, v in scalars.items():
+            kind, _, rest = name.partition(".")
+            if kind == "state":
+                i, key = rest.split(".", 1)
+                state.setdefault(int(i), {})[key] = _C.scalar_tensor(v, dtype=_C.float32)
+            elif kind == "group":
+                g, key = rest.split(".", 1)
+                groups[int(g)][key] = v
+        first = 0
+        for g in groups:
+            n = int(g.pop("num_params"))
+            if "beta1" in g:
+                g["betas"] = (g.pop("beta1"), g.pop("beta2"))
+            for k in _BOOL_OPTIONS & g.keys():
+                g[k] = bool(g[k])
+            g["params"] = list(range(first, first + n))
+            first += n
+        return {"state": dict(sorted(state.items())), "param_groups": groups}
 
-    def load_state_dict(self, state):
-        self._impl.load_state_dict(list(state["tensors"].items()), dict(state["scalars"]))
+    def load_state_dict(self, state_dict):
+        """Takes state_dict()'s form; checks group and parameter counts and state shapes (the C++ optimizer's
+        checks) before changing anything. Tensors are copied to their parameter's dtype and device."""
+        groups = state_dict["param_groups"]
+        tensors, scalars = [], [("num_groups", float(len(groups)))]
+        for g, group in enumerate(groups):
+            scalars.append((f"group.{g}.num_params", float(len(group["params"]))))
+            scalars.extend((f"group.{g}.{k}", v) for k, v in _options(group).items())
+        for i, entries in state_dict["state"].items():
+            for key, v in entries.items():
+                if isinstance(v, _C.Tensor) and v.dim() > 0:
+                    tensors.append((f"state.{int(i)}.{key}", v))
+                else:
+                    scalars.append((f"state.{int(i)}.{key}", float(v)))
+        self._impl.load_state_dict(tensors, dict(scalars))
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]

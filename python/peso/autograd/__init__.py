@@ -1,8 +1,9 @@
-"""peso.autograd: backward, grad, gradcheck and the grad-mode context managers,
-as torch.autograd's. Grad mode is per thread, as in PyTorch."""
+"""peso.autograd: backward, grad, gradcheck, the grad-mode context managers and
+Function (custom ops in Python), as torch.autograd's. Grad mode is per
+thread, as in PyTorch."""
 import functools
 
-from . import _C
+from .. import _C
 
 _A = _C._autograd
 
@@ -85,3 +86,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 def gradgradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     return _A.gradgradcheck(func, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)
+
+
+from .function import Function, FunctionCtx, once_differentiable  # noqa: E402,F401  (it uses no_grad above)
