@@ -55,14 +55,14 @@ std::pair<std::int64_t, std::int64_t> batch_heads(const Dims& lead) {
 // whose last dim is contiguous.
 Tensor as_4d(const Tensor& t, const Dims& lead) {
     const auto [b, h] = batch_heads(lead);
-    Tensor x = expand(t, with_rows(lead, t.size(-2), t.size(-1))).reshape({b, h, t.size(-2), t.size(-1)});
+    Tensor x = reshape(expand(t, with_rows(lead, t.size(-2), t.size(-1))), {b, h, t.size(-2), t.size(-1)});
     if (x.size(3) > 1 && x.stride(3) != 1) x = contiguous(x);
     return x;
 }
 
 // A new (B, H, rows, cols) tensor laid out as (B, rows, H, cols).
 Tensor heads_output(std::int64_t b, std::int64_t h, std::int64_t rows, std::int64_t cols, const TensorOptions& o) {
-    return empty({b, rows, h, cols}, o).transpose(1, 2);
+    return transpose(empty({b, rows, h, cols}, o), 1, 2);
 }
 
 }  // namespace
@@ -85,7 +85,7 @@ std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Ten
         const Tensor q4 = as_4d(q, lead), k4 = as_4d(k, lead), v4 = as_4d(v, lead);
         backend_for(q.device()).attention(out.arg(), lse.arg(), q4.arg(), k4.arg(), v4.arg(), p);
     }
-    return {out.reshape(with_rows(lead, T, Ev)), lse.reshape(with_rows(lead, T, -1))};
+    return {reshape(out, with_rows(lead, T, Ev)), reshape(lse, with_rows(lead, T, -1))};
 }
 
 std::tuple<Tensor, Tensor, Tensor> attention_backward(const Tensor& grad, const Tensor& q, const Tensor& k,
@@ -104,11 +104,11 @@ std::tuple<Tensor, Tensor, Tensor> attention_backward(const Tensor& grad, const 
     if (dq.numel() > 0) {
         const Tensor q4 = as_4d(q, lead), k4 = as_4d(k, lead), v4 = as_4d(v, lead);
         const Tensor g4 = as_4d(grad, lead), o4 = as_4d(out, lead);
-        const Tensor l3 = contiguous(lse.reshape({b, h, T}));
+        const Tensor l3 = contiguous(reshape(lse, {b, h, T}));
         backend_for(q.device()).attention_backward(dq.arg(), dk.arg(), dv.arg(), g4.arg(), q4.arg(), k4.arg(),
                                                    v4.arg(), o4.arg(), l3.arg(), p);
     }
-    return {dq.reshape(with_rows(lead, T, E)), dk.reshape(with_rows(lead, S, E)), dv.reshape(with_rows(lead, S, Ev))};
+    return {reshape(dq, with_rows(lead, T, E)), reshape(dk, with_rows(lead, S, E)), reshape(dv, with_rows(lead, S, Ev))};
 }
 
 }  // namespace peso::native
