@@ -108,7 +108,8 @@ std::tuple<Tensor, Tensor, Tensor> attention_backward(const Tensor& grad, const 
         backend_for(q.device()).attention_backward(dq.arg(), dk.arg(), dv.arg(), g4.arg(), q4.arg(), k4.arg(),
                                                    v4.arg(), o4.arg(), l3.arg(), p);
     }
-    return {reshape(dq, with_rows(lead, T, E)), reshape(dk, with_rows(lead, S, E)), reshape(dv, with_rows(lead, S, Ev))};
+    return {reshape(dq, with_rows(lead, T, E)), reshape(dk, with_rows(lead, S, E)),
+            reshape(dv, with_rows(lead, S, Ev))};
 }
 
 }  // namespace peso::native

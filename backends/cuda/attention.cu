@@ -87,7 +87,8 @@ __global__ void attention_forward_kernel(AttentionArgs<T> a, AttentionOperand<T>
             sum = sum * alpha + e_s;
             mx = m_new;
             const T w = e_s * keep_factor(a, bh, i, j0 + jj);
-            for (std::int64_t e = 0; e < a.Ev; ++e) acc[t * a.Ev + e] = acc[t * a.Ev + e] * alpha + w * vs[jj * a.Ev + e];
+            T* o = acc + t * a.Ev;
+            for (std::int64_t e = 0; e < a.Ev; ++e) o[e] = o[e] * alpha + w * vs[jj * a.Ev + e];
         }
     }
     if (i >= a.T_) return;

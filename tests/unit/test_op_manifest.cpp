@@ -38,8 +38,8 @@ const std::map<std::string, std::string> kVariantOf = {{"gelu_tanh", "gelu"}, {"
 
 // Differentiable ops declared by hand in autograd/functions.h, because their
 // tensor-layer form has another signature (cross_entropy_rows's returns the
-// rows' log-sum-exp too, which its backward reuses).
-// fused_attention's returns the queries' log-sum-exp.
+// rows' log-sum-exp too, which its backward reuses; native::attention the
+// queries' log-sum-exp, and it takes the dropout's reserved counters).
 const std::set<std::string> kDeclaredApart = {"cross_entropy_rows", "fused_attention"};
 
 // The node names `fn` records on a leaf that requires grad.
