@@ -1,6 +1,7 @@
 #pragma once
 // Mixed precision: inside a peso::autocast scope, matrix products (matmul,
-// mm, bmm, and so nn::functional::linear and attention's two products) of
+// mm, bmm, and so nn::functional::linear and composite attention's two
+// products; the fused attention op has no bf16 kernel and stays float32) of
 // float32 operands run in bfloat16: both operands are rounded to bf16, the
 // product accumulates in float32 and is returned in float32. Everything else
 // (softmax, layer_norm, losses, reductions, the optimizer) runs on float32 as

@@ -19,6 +19,19 @@ namespace peso {
 /// in [0, C) (nn::functional::cross_entropy validates them and handles ignore_index).
 Tensor cross_entropy_rows(const Tensor& logits, const Tensor& target, const Tensor& valid);
 
+/// Scaled dot-product attention as one fused op: dropout(softmax(q k^T *
+/// scale, causal)) @ v, computed in tiles with an online softmax; only each
+/// query's log-sum-exp is saved for the backward, which recomputes the
+/// weights (and the dropout mask, from the Philox counters it reserves from
+/// `gen`, the default generator when null) tile by tile. q (..., T, E), k
+/// (..., S, E), v (..., S, Ev), leading dims broadcast; S and E > 0.
+/// is_causal: query i attends to keys j <= i (top-left aligned). The
+/// double backward goes through the composite formula (softmax of the
+/// (T, S) scores). nn::functional::scaled_dot_product_attention is the
+/// usual way in.
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, bool is_causal, double scale,
+                       double dropout_p = 0.0, Generator* gen = nullptr);
+
 /// In-place arithmetic (also reachable as Tensor methods): self += alpha * other,
 /// other broadcast to self's shape; returns self.
 Tensor& add_(Tensor& self, const Tensor& other, Scalar alpha = 1);

@@ -109,6 +109,9 @@ const std::vector<OpInfo>& differentiable_ops() {
          {{"affine", {"weight-bias", "weight", "bias", "none"}}, {"normalized_shape", {"last", "last-two"}},
           non_contiguous}},
         {"cross_entropy_rows", true, {{"valid", {"all", "some", "none"}}, non_contiguous}},
+        {"fused_attention", true,
+         {{"mask", {"none", "causal"}}, {"shape", {"T=S", "T<S", "T>S", "T=1", "broadcast"}},
+          {"dropout", {"none", "some"}}, non_contiguous}},
         // indexing
         {"embedding", true, {{"indices", {"0-d", "1-d", "2-d"}}, repeats, non_contiguous}},
         {"index_select", true, {dim, {"index", {"unique", "repeated", "empty", "0-d"}}, input}},

@@ -10,6 +10,7 @@
 
 #include "backends/adam_step.h"
 #include "backends/allocator.h"
+#include "backends/attention_params.h"
 #include "backends/primitives.h"
 #include "backends/sgd_step.h"
 #include "backends/tensor_arg.h"
@@ -89,6 +90,23 @@ public:
     // lse (N) as cross_entropy wrote it.
     virtual void cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
                                         const TensorArg& target, const TensorArg& valid, const TensorArg& lse) = 0;
+
+    // ---- fused attention (scaled dot-product with an online softmax) ---------
+    // q (B,H,T,E), k (B,H,S,E), v (B,H,S,Ev) and out (B,H,T,Ev), one floating
+    // dtype: any strides on the first three dims (0 where an input is
+    // broadcast), the last dim contiguous; T, S, E, Ev > 0. out = dropout(
+    // softmax(q k^T * scale, causal)) @ v, without the (T, S) weights in
+    // memory; lse (B,H,T) contiguous gets each query's log-sum-exp of its
+    // scaled (causal) scores, all the backward needs besides the inputs.
+    virtual void attention(const TensorArg& out, const TensorArg& lse, const TensorArg& q, const TensorArg& k,
+                           const TensorArg& v, const AttentionParams& p) = 0;
+    // The gradients of attention from dout (shaped as out, same layout rules)
+    // and out and lse as attention wrote them: dq, dk, dv shaped as q, k, v,
+    // last dim contiguous, no broadcast (zero strides) in them.
+    virtual void attention_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& dv,
+                                    const TensorArg& dout, const TensorArg& q, const TensorArg& k,
+                                    const TensorArg& v, const TensorArg& out, const TensorArg& lse,
+                                    const AttentionParams& p) = 0;
 
     // ---- optimizers ---------------------------------------------------------
     // Adam/AdamW updates of many parameters in one parallel pass (one launch,

@@ -1,5 +1,6 @@
 #include "nn/scaled_dot_product_attention.h"
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 
@@ -47,7 +48,23 @@ Tensor masked_scores(const Tensor& query, const Tensor& key, const Tensor& attn_
     return add(scores, attn_mask.to(scores.dtype()));
 }
 
+std::atomic<bool>& fused_flag() {
+    static std::atomic<bool> flag{true};
+    return flag;
+}
+
+// The fused op covers no mask or the causal one, on float32/float64, with at
+// least one key and a non-empty head dim.
+bool can_fuse(const Tensor& query, const Tensor& key, const Tensor& attn_mask) {
+    const DType t = query.dtype();
+    return fused_flag().load() && !attn_mask.defined() && (t == DType::f32 || t == DType::f64) &&
+           key.size(-2) > 0 && query.size(-1) > 0;
+}
+
 }  // namespace
+
+void set_fused_attention_enabled(bool enabled) { fused_flag().store(enabled); }
+bool fused_attention_enabled() { return fused_flag().load(); }
 
 Tensor attention_weights(const Tensor& query, const Tensor& key, const Tensor& attn_mask, bool is_causal,
                          std::optional<double> scale) {
@@ -67,6 +84,10 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
     check_inputs(query, key, &value);
     PESO_CHECK(dropout_p >= 0.0 && dropout_p <= 1.0, ValueError,
                "scaled_dot_product_attention: dropout_p must be in [0, 1], got {}", dropout_p);
+    if (can_fuse(query, key, attn_mask)) {
+        const double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(query.size(-1))));
+        return fused_attention(query, key, value, is_causal, s, dropout_p, gen);
+    }
     Tensor weights = attention_weights(query, key, attn_mask, is_causal, scale);
     if (dropout_p > 0.0) weights = dropout(weights, dropout_p, true, gen);
     return matmul(weights, value);

@@ -2,9 +2,10 @@
 // Scaled dot-product attention, as torch.nn.functional.scaled_dot_product_attention:
 // the one place both attention modules (nn/attention.h's MultiheadAttention
 // and the GPT's CausalSelfAttention) compute softmax(q k^T * scale + mask) v.
-// Today it is the composite of tensor ops (its gradients come from theirs);
-// a fused kernel (tiles, online softmax, no (T, S) matrix in memory) can take
-// the is_causal / no-mask / no-weights calls without its callers changing.
+// Calls without attn_mask (causal or not, with or without dropout) run the
+// fused op peso::fused_attention (tiles, online softmax, no (T, S) matrix in
+// memory); calls with a mask, and attention_weights, run the composite of
+// tensor ops (matmul, mask, softmax, dropout, matmul).
 #include <optional>
 
 #include "tensor/generator.h"
@@ -25,6 +26,12 @@ namespace peso::nn::functional {
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask = {}, double dropout_p = 0.0, bool is_causal = false,
                                     std::optional<double> scale = {}, Generator* gen = nullptr);
+
+// Whether scaled_dot_product_attention may take the fused path (on by
+// default), as torch.backends.cuda.enable_flash_sdp: off, every call runs
+// the composite (for comparisons and measurements).
+void set_fused_attention_enabled(bool enabled);
+bool fused_attention_enabled();
 
 // The attention weights softmax(q k^T * scale + mask) (..., T, S) that
 // scaled_dot_product_attention multiplies value by (before dropout), for

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "backends/adam_step.h"
+#include "backends/attention_params.h"
 #include "backends/sgd_step.h"
 #include "backends/primitives.h"
 #include "core/scalar.h"
@@ -193,6 +194,22 @@ std::tuple<Tensor, Tensor> cross_entropy_rows(const Tensor& logits, const Tensor
 /// d loss / d logits = (softmax(logits) - one_hot(target)) * grad[r], 0 where !valid.
 Tensor cross_entropy_rows_backward(const Tensor& grad, const Tensor& logits, const Tensor& target, const Tensor& valid,
                                    const Tensor& lse);
+
+// ---- fused attention (attention.cpp) ------------------------------------------
+/// (out, lse): out = dropout(softmax(q k^T * p.scale, causal)) @ v in one pass
+/// over tiles, without the (T, S) weights in memory; lse (..., T), each
+/// query's log-sum-exp of its scaled scores. q (..., T, E), k (..., S, E),
+/// v (..., S, Ev) of one floating dtype on one device, leading dims
+/// broadcast; T, S and E may not be 0 (S or E 0: no key to attend to).
+std::tuple<Tensor, Tensor> attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionParams& p);
+/// The gradients (dq, dk, dv) of attention from grad (shaped as out), each of
+/// the broadcast leading shape (the caller sums broadcast dims away).
+std::tuple<Tensor, Tensor, Tensor> attention_backward(const Tensor& grad, const Tensor& q, const Tensor& k,
+                                                      const Tensor& v, const Tensor& out, const Tensor& lse,
+                                                      const AttentionParams& p);
+/// The number of attention weights (..., T, S) of these inputs: the Philox
+/// counters a dropout mask over them uses.
+std::int64_t attention_weight_count(const Tensor& q, const Tensor& k, const Tensor& v);
 
 // ---- fused optimizer steps (optimizer_steps.cpp) ------------------------------
 /// One parameter's Adam/AdamW update for adam_step().

@@ -1,6 +1,7 @@
 #include "backends/cuda/caching_allocator.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 #include <tuple>
 
@@ -50,9 +51,16 @@ void* CachingAllocator::system_malloc(std::size_t size) {
     }
     if (err != cudaSuccess) {
         (void)cudaGetLastError();
-        throw Error("CUDA out of memory on device " + std::to_string(device_) + ": tried to allocate " +
-                    mib(static_cast<std::int64_t>(size)) + " (" + mib(stats_.base.live_bytes) + " live, " +
-                    mib(stats_.reserved_bytes) + " reserved by peso): " + cudaGetErrorString(err));
+        const std::string context = " on device " + std::to_string(device_) + ": tried to allocate " +
+                                    mib(static_cast<std::int64_t>(size)) + " (" + mib(stats_.base.live_bytes) +
+                                    " live, " + mib(stats_.reserved_bytes) + " reserved by peso): ";
+        // Only cudaErrorMemoryAllocation means the memory ran out; any other
+        // error (a sticky one left by a kernel that faulted, a lost device) is
+        // reported as itself.
+        if (err == cudaErrorMemoryAllocation) {
+            throw OutOfMemoryError("CUDA out of memory" + context + describe_cuda_error(err));
+        }
+        throw DeviceError("cudaMalloc failed" + context + describe_cuda_error(err));
     }
     ++stats_.base.system_allocs;
     return p;
@@ -117,28 +125,45 @@ void* CachingAllocator::allocate(std::size_t nbytes) {
     return block->ptr;
 }
 
-void CachingAllocator::deallocate(void* p, std::size_t /*nbytes*/) {
+void CachingAllocator::deallocate(void* p, std::size_t /*nbytes*/) noexcept {
     if (p == nullptr) return;
     std::lock_guard lock(mutex_);
     if (!caching_) {
         const auto it = direct_.find(p);
-        PESO_CHECK(it != direct_.end(), ValueError, "cuda allocator: freeing a pointer it did not allocate");
+        if (it == direct_.end()) {
+            report_dropped_error("freeing a pointer it did not allocate");
+            return;
+        }
         --stats_.base.live_blocks;
         stats_.base.live_bytes -= static_cast<std::int64_t>(it->second);
         stats_.reserved_bytes -= static_cast<std::int64_t>(it->second);
         direct_.erase(it);
         DeviceGuard guard(device_);
-        PESO_CUDA_CHECK(cudaFree(p));
+        // A failure here (the device faulted earlier) leaks the memory; the
+        // error reaches the user at the next call that can throw.
+        if (const cudaError_t err = cudaFree(p); err != cudaSuccess) {
+            (void)cudaGetLastError();
+            report_dropped_error("cudaFree failed: " + describe_cuda_error(err));
+        }
         return;
     }
     const auto it = live_.find(p);
-    PESO_CHECK(it != live_.end(), ValueError, "cuda allocator: freeing a pointer it did not allocate");
+    if (it == live_.end()) {
+        report_dropped_error("freeing a pointer it did not allocate");
+        return;
+    }
     Block* block = it->second;
     live_.erase(it);
     --stats_.base.live_blocks;
     stats_.base.live_bytes -= static_cast<std::int64_t>(block->size);
     stats_.base.cached_bytes += static_cast<std::int64_t>(block->size);
     free_block(block);
+}
+
+void CachingAllocator::report_dropped_error(const std::string& what) noexcept {
+    ++stats_.dropped_errors;
+    std::fprintf(stderr, "peso: cuda allocator on device %d: %s (deallocation does not throw; continuing)\n", device_,
+                 what.c_str());
 }
 
 void CachingAllocator::free_block(Block* block) {

@@ -12,7 +12,11 @@
 //  - Free lists are per stream: a block is reused only by work queued on the
 //    stream it was allocated on, which runs after the block's previous uses,
 //    so no synchronization is needed.
-//  - When cudaMalloc fails, the cache is emptied and the call retried.
+//  - When cudaMalloc runs out of memory, the cache is emptied and the call
+//    retried; then OutOfMemoryError. Any other cudaMalloc error is a
+//    DeviceError naming it.
+//  - deallocate never throws (it runs in Storage's destructor): a failed
+//    cudaFree is logged to stderr, counted, and the memory leaked.
 // PESO_CUDA_ALLOC=direct turns caching off (one cudaMalloc per request, sized
 // exactly): under the emulator and AddressSanitizer, an access past a tensor
 // then hits the end of an allocation instead of a neighbouring block.
@@ -20,12 +24,21 @@
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <string>
 #include <unordered_map>
 
 #include "backends/allocator.h"
 #include "backends/cuda/cuda_compat.h"
+#include "core/error.h"
 
 PESO_CUDA_NAMESPACE_BEGIN
+
+// The device's memory is exhausted (cudaMalloc said cudaErrorMemoryAllocation,
+// even after the cache was emptied), as torch.cuda.OutOfMemoryError.
+class OutOfMemoryError : public ::peso::Error {
+public:
+    using ::peso::Error::Error;
+};
 
 struct CachingAllocatorStats {
     AllocatorStats base;
@@ -35,6 +48,7 @@ struct CachingAllocatorStats {
     std::int64_t splits = 0;          // blocks split to serve a smaller request
     std::int64_t merges = 0;          // freed blocks merged with a free neighbour
     std::int64_t cache_flushes = 0;   // cudaMalloc failures that emptied the cache
+    std::int64_t dropped_errors = 0;  // failures in deallocate, logged to stderr (it never throws)
 };
 
 class CachingAllocator final : public Allocator {
@@ -53,7 +67,7 @@ public:
 
     // On the calling thread's current stream (backends/cuda/stream.h).
     void* allocate(std::size_t nbytes) override;
-    void deallocate(void* p, std::size_t nbytes) override;
+    void deallocate(void* p, std::size_t nbytes) noexcept override;
     AllocatorStats stats() const override;
     CachingAllocatorStats detailed_stats() const;
     // Returns every segment with no live block to cudaFree.
@@ -83,6 +97,7 @@ private:
     void* system_malloc(std::size_t size);
     void release_free_segments();
     void free_block(Block* block);
+    void report_dropped_error(const std::string& what) noexcept;
 
     int device_;
     bool caching_;

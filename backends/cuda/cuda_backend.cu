@@ -25,21 +25,42 @@ CudaBackend::CudaBackend(int device) : device_(device), allocator_(device, cachi
 
 std::string_view CudaBackend::name() const { return PESO_CUDA_EMULATED ? "cuda-emulated" : "cuda"; }
 
-int device_count() {
-    int count = 0;
-    if (cudaGetDeviceCount(&count) != cudaSuccess) {
-        (void)cudaGetLastError();  // no driver or no device: not an error to remember
-        return 0;
+DeviceQuery query_devices() {
+    DeviceQuery q;
+    q.error = cudaGetDeviceCount(&q.count);
+    if (q.error != cudaSuccess) {
+        (void)cudaGetLastError();  // reported through the query, not to the next call
+        q.count = 0;
     }
-    return count;
+    return q;
 }
 
+std::string no_device_reason(const DeviceQuery& q) {
+    if (q.error != cudaSuccess) {
+        // Not "no GPU": a driver older than the runtime needs, a driver not
+        // loaded, a device the driver cannot use all land here.
+        return "no usable CUDA device: cudaGetDeviceCount failed with " + describe_cuda_error(q.error) +
+               " (peso's CUDA backend is built with CUDA runtime " + std::to_string(CUDART_VERSION / 1000) + "." +
+               std::to_string(CUDART_VERSION % 1000 / 10) + ")";
+    }
+    if (q.count <= 0) return "no CUDA device is available (cudaGetDeviceCount reports none)";
+    return "";
+}
+
+namespace {
+
+const DeviceQuery& devices() {
+    static const DeviceQuery q = query_devices();
+    return q;
+}
+
+}  // namespace
+
+int device_count() { return devices().count; }
+
 CudaBackend& cuda_backend(int index) {
-    static const int count = device_count();
-    PESO_CHECK(count > 0, DeviceError,
-               "device cuda:{}: no CUDA device is available (peso's CUDA backend is built, but the driver "
-               "reports no GPU)",
-               index);
+    const int count = devices().count;
+    PESO_CHECK(count > 0, DeviceError, "device cuda:{}: {}", index, no_device_reason(devices()));
     PESO_CHECK(index >= 0 && index < count, DeviceError, "device cuda:{}: out of range ({} CUDA device{} available)",
                index, count, count == 1 ? "" : "s");
     PESO_CHECK(index < 64, DeviceError, "device cuda:{}: peso supports up to 64 CUDA devices", index);

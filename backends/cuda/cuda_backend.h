@@ -5,6 +5,7 @@
 // (the CPU BLAS under the emulator), memory from a caching allocator, work
 // queued on the calling thread's current stream (backends/cuda/stream.h).
 #include <cstdint>
+#include <string>
 
 #include "backends/backend.h"
 #include "backends/cuda/caching_allocator.h"
@@ -50,6 +51,11 @@ public:
                        const TensorArg& valid) override;
     void cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
                                 const TensorArg& target, const TensorArg& valid, const TensorArg& lse) override;
+    void attention(const TensorArg& out, const TensorArg& lse, const TensorArg& q, const TensorArg& k,
+                   const TensorArg& v, const AttentionParams& p) override;
+    void attention_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& dv, const TensorArg& dout,
+                            const TensorArg& q, const TensorArg& k, const TensorArg& v, const TensorArg& out,
+                            const TensorArg& lse, const AttentionParams& p) override;
     void adam_step(std::span<const AdamTask> tasks) override;
     void sgd_step(std::span<const SgdTask> tasks) override;
     void norm_powers(const TensorArg& out, std::span<const TensorArg> inputs, double p) override;
@@ -74,7 +80,17 @@ private:
 Backend& device_backend(int index);
 // The backend of device `index` as its concrete type (for allocator statistics and tests).
 CudaBackend& cuda_backend(int index = 0);
+// The number of CUDA devices (0 when the query fails), asked once.
 int device_count();
+
+// cudaGetDeviceCount's answer, asked anew: the count, or the error that stopped it.
+struct DeviceQuery {
+    int count = 0;
+    cudaError_t error = cudaSuccess;
+};
+DeviceQuery query_devices();
+// Why `q` gives no device, naming the CUDA error if there was one; empty when it gives some.
+std::string no_device_reason(const DeviceQuery& q);
 
 // TF32 tensor cores for float32 matmul: faster, about 10 bits of mantissa in
 // the products. Off unless asked for (or PESO_CUDA_TF32=1), as in PyTorch.

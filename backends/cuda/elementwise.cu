@@ -155,15 +155,19 @@ struct Select {
 
 }  // namespace
 
-unsigned grid_for(std::int64_t n, std::int64_t per_block) {
-    static const int multiprocessors = [] {
-        int device = 0, count = 0;
+int multiprocessors() {
+    static const int count = [] {
+        int device = 0, sms = 0;
         PESO_CUDA_CHECK(cudaGetDevice(&device));
-        PESO_CUDA_CHECK(cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device));
-        return count > 0 ? count : 1;
+        PESO_CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+        return sms > 0 ? sms : 1;
     }();
+    return count;
+}
+
+unsigned grid_for(std::int64_t n, std::int64_t per_block) {
     const std::int64_t blocks = (n + per_block - 1) / per_block;
-    const std::int64_t cap = static_cast<std::int64_t>(multiprocessors) * 8;
+    const std::int64_t cap = static_cast<std::int64_t>(multiprocessors()) * 8;
     return static_cast<unsigned>(blocks < 1 ? 1 : (blocks < cap ? blocks : cap));
 }
 

@@ -53,6 +53,9 @@ inline OffsetCalc<1> make_offset_calc(const TensorArg& a) {
 
 constexpr int kThreads = 256;
 
+// The device's streaming multiprocessors (asked once).
+int multiprocessors();
+
 // Blocks for a grid-stride loop over n items, `per_block` items a block per
 // trip, capped so that a launch keeps every multiprocessor busy without
 // paying for blocks that would only run one after another.

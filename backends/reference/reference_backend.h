@@ -41,6 +41,11 @@ public:
                        const TensorArg& valid) override;
     void cross_entropy_backward(const TensorArg& dlogits, const TensorArg& grad, const TensorArg& logits,
                                 const TensorArg& target, const TensorArg& valid, const TensorArg& lse) override;
+    void attention(const TensorArg& out, const TensorArg& lse, const TensorArg& q, const TensorArg& k,
+                   const TensorArg& v, const AttentionParams& p) override;
+    void attention_backward(const TensorArg& dq, const TensorArg& dk, const TensorArg& dv, const TensorArg& dout,
+                            const TensorArg& q, const TensorArg& k, const TensorArg& v, const TensorArg& out,
+                            const TensorArg& lse, const AttentionParams& p) override;
     void adam_step(std::span<const AdamTask> tasks) override;
     void sgd_step(std::span<const SgdTask> tasks) override;
     void norm_powers(const TensorArg& out, std::span<const TensorArg> inputs, double p) override;

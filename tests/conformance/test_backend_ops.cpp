@@ -127,7 +127,7 @@ TEST_CASE("conformance: every backend primitive is exercised by some case") {
         return names;
     }();
     for (const char* needed : {"copy", "fill", "arange", "random", "add", "where", "sum", "var_std", "max_min_dim",
-                               "matmul", "softmax", "layer_norm", "layer_norm_backward", "cross_entropy",
+                               "matmul", "softmax", "layer_norm", "layer_norm_backward", "cross_entropy", "attention",
                                "adam_step", "sgd_step", "norm_powers", "embedding_index_select", "index_add",
                                "gather_scatter", "sort_topk_cumsum"}) {
         CHECK_MESSAGE(covered.count(needed) == 1, "no conformance case for ", needed);

@@ -2,7 +2,8 @@
 // backend conformance cases and the gradcheck cases on cuda:0 against the cpu
 // reference backend, and a short GPT training run. These tests need peso
 // built with nvcc (PESO_WITH_CUDA) and a GPU; anywhere else they pass after
-// saying why they skipped. (tests/cuda runs the same cases on the emulator,
+// saying why they skipped, unless a GPU is required (PESO_REQUIRE_GPU=1, or a
+// host with /dev/nvidia*: tests/support/gpu_required.h), when they fail. (tests/cuda runs the same cases on the emulator,
 // everywhere.)
 #include <doctest/doctest.h>
 
@@ -14,6 +15,7 @@
 #include "peso.h"
 #include "tests/support/device_conformance.h"
 #include "tests/support/gradcheck_suite.h"
+#include "tests/support/gpu_required.h"
 
 using namespace peso;
 using namespace peso::testing;
@@ -21,24 +23,6 @@ using namespace peso::testing;
 namespace {
 
 const Device kGpu = Device::cuda(0);
-
-// Empty when cuda:0 is a real GPU run by nvcc's backend.
-std::string why_no_gpu() {
-    if (!cuda_backend_compiled()) return "peso was built without nvcc's CUDA backend";
-    try {
-        const Backend& b = backend_for(kGpu);
-        if (b.name() != "cuda") return "cuda:0 runs on the '" + std::string(b.name()) + "' backend, not a GPU";
-    } catch (const DeviceError& e) {
-        return e.what();
-    }
-    return "";
-}
-
-#define PESO_REQUIRE_GPU()                                          \
-    if (const std::string why = why_no_gpu(); !why.empty()) {       \
-        MESSAGE("skipped, no GPU: ", why);                          \
-        return;                                                     \
-    }
 
 }  // namespace
 

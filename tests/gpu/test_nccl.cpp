@@ -10,6 +10,7 @@
 
 #include "backends/registry.h"
 #include "peso.h"
+#include "tests/support/gpu_required.h"
 #ifdef PESO_WITH_NCCL
 #include "distributed/init.h"
 #include "distributed/nccl_communicator.h"
@@ -31,25 +32,13 @@ std::shared_ptr<distributed::Communicator> nccl() {
     return c;
 }
 
-bool have_gpu() {
-    if (!cuda_backend_compiled()) return false;
-    try {
-        return backend_for(Device::cuda(0)).name() == std::string("cuda");
-    } catch (const std::exception&) {
-        return false;
-    }
-}
-
 Tensor on_gpu(const Tensor& t) { return native::to_device(t, nccl()->device()); }
 Tensor on_cpu(const Tensor& t) { return native::to_device(t, Device::cpu()); }
 
 }  // namespace
 
 TEST_CASE("NCCL: allreduce, broadcast, allgather, reduce_scatter on CUDA tensors") {
-    if (!have_gpu()) {
-        std::puts("test_nccl: skipped (no GPU under nvcc's CUDA backend)");
-        return;
-    }
+    PESO_REQUIRE_GPU();
     auto c = nccl();
     const int w = c->world_size(), r = c->rank();
     for (std::int64_t n : {1, 3, 1000, 100003}) {
@@ -88,7 +77,7 @@ TEST_CASE("NCCL: allreduce, broadcast, allgather, reduce_scatter on CUDA tensors
 }
 
 TEST_CASE("NCCL: DistributedDataParallel averages a CUDA model's gradients") {
-    if (!have_gpu()) return;
+    PESO_REQUIRE_GPU();
     auto c = nccl();
     manual_seed(3);
     nn::Linear ref(4, 3);

@@ -312,6 +312,37 @@ inline std::vector<OpCase> normalization_cases() {
         }
         return r;
     }, 1e-5, 1e-6});
+    // Fused attention: causal and not; T = S, T < S, T > S and T = 1; 67 and
+    // 130 queries (not multiples of the cpu's 64-row tiles); head dims that
+    // are not whole vectors; dropout; float32 and float64. Outputs: out, lse
+    // and the three gradients. The zero-size run has an empty batch.
+    cases.push_back({"attention", [](Ctx& c) {
+        struct Config {
+            std::int64_t b, h, t, s, e, ev;
+            bool causal;
+            double p;
+        };
+        const std::vector<Config> configs =
+            c.size.lo == 0 ? std::vector<Config>{{0, 2, 5, 5, 4, 4, true, 0.0}, {1, 1, 1, 1, 1, 1, true, 0.0}}
+                           : std::vector<Config>{{2, 3, 67, 67, 16, 16, true, 0.0}, {1, 2, 1, 1, 8, 8, true, 0.0},
+                                                 {1, 2, 5, 70, 12, 20, false, 0.0}, {1, 1, 80, 20, 8, 8, true, 0.0},
+                                                 {1, 1, 130, 129, 64, 64, true, 0.2},
+                                                 {2, 2, 70, 65, 33, 17, false, 0.3}};
+        std::vector<Tensor> r;
+        std::uint64_t offset = 0;
+        for (DType t : {DType::f32, DType::f64})
+            for (const Config& k : configs) {
+                const Tensor q = c.input({k.b, k.h, k.t, k.e}, t), key = c.input({k.b, k.h, k.s, k.e}, t),
+                             v = c.input({k.b, k.h, k.s, k.ev}, t);
+                AttentionParams p;
+                p.scale = 0.35, p.causal = k.causal, p.dropout_p = k.p, p.seed = 1234, p.offset = offset += 1000003;
+                auto [out, lse] = native::attention(q, key, v, p);
+                const Tensor grad = c.input(out.sizes(), t);
+                auto [dq, dk, dv] = native::attention_backward(grad, q, key, v, out, lse, p);
+                for (const Tensor& x : {out, lse, dq, dk, dv}) r.push_back(x);
+            }
+        return r;
+    }, 2e-4, 2e-5, /*large=*/false});
     cases.push_back({"adam_step", [](Ctx& c) {
         std::vector<native::AdamStepTensors> tasks;
         int variant = 0;

@@ -38,8 +38,9 @@ const std::map<std::string, std::string> kVariantOf = {{"gelu_tanh", "gelu"}, {"
 
 // Differentiable ops declared by hand in autograd/functions.h, because their
 // tensor-layer form has another signature (cross_entropy_rows's returns the
-// rows' log-sum-exp too, which its backward reuses).
-const std::set<std::string> kDeclaredApart = {"cross_entropy_rows"};
+// rows' log-sum-exp too, which its backward reuses; native::attention the
+// queries' log-sum-exp, and it takes the dropout's reserved counters).
+const std::set<std::string> kDeclaredApart = {"cross_entropy_rows", "fused_attention"};
 
 // The node names `fn` records on a leaf that requires grad.
 template <typename Fn> std::set<std::string> recorded_by(Fn&& fn) {
@@ -96,4 +97,5 @@ TEST_CASE("op manifest: the listed aliases are the names the ops really record")
     CHECK(recorded_by([](Tensor a, Tensor) { pow(a, 3); }) == Set{"pow_scalar"});
     const Tensor target = zeros({4}, DType::i64), valid = ones({4}, DType::b8);
     CHECK(recorded_by([&](Tensor a, Tensor) { cross_entropy_rows(a, target, valid); }) == Set{"cross_entropy_rows"});
+    CHECK(recorded_by([](Tensor a, Tensor b) { fused_attention(a, b, b, true, 0.5); }) == Set{"fused_attention"});
 }

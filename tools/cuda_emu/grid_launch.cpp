@@ -11,6 +11,7 @@
 #include "tools/cuda_emu/block_runner.h"
 #include "tools/cuda_emu/device_limits.h"
 #include "tools/cuda_emu/device_memory.h"
+#include "tools/cuda_emu/fault_injection.h"
 #include "tools/cuda_emu/kernel_error.h"
 #include "tools/cuda_emu/runtime_state.h"
 #include "tools/cuda_emu/thread_order.h"
@@ -139,6 +140,8 @@ std::string describe_launch(const LaunchInfo& launch) {
 }
 
 void run_grid(const LaunchInfo& requested, ThreadBody body, void* closure) {
+    // A faulted device runs nothing more.
+    if (record_error(device_state()) != cudaSuccess) return;
     if (record_error(check_configuration(requested)) != cudaSuccess) return;
     LaunchInfo launch = requested;
     // Opting in to more dynamic shared memory raises the total a block may use.
@@ -166,6 +169,7 @@ void run_grid(const LaunchInfo& requested, ThreadBody body, void* closure) {
         blockIdx = index;
         host.runner.run_block(launch, body, closure, index, dynamic_shared.get());
     }
+    end_launch();
 }
 
 void check_pointer_argument(const LaunchInfo& launch, int index, const void* pointer) {

@@ -3,6 +3,8 @@
 // streams and events only need to exist. Memory calls are checked against the
 // emulated allocations, and fail as the CUDA runtime does (an error code, set
 // as the last error) when a range falls outside them.
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -12,6 +14,8 @@
 
 #include "tools/cuda_emu/device_limits.h"
 #include "tools/cuda_emu/device_memory.h"
+#include "tools/cuda_emu/fault_injection.h"
+#include "tools/cuda_emu/host_syncs.h"
 #include "tools/cuda_emu/runtime_state.h"
 
 namespace peso::cuda::emu {
@@ -93,14 +97,26 @@ std::size_t max_dynamic_shared_bytes(const void* kernel) {
 
 using peso::cuda::emu::record_error;
 
+// A device in a sticky error state (fault_injection.h) fails every call that
+// uses it with that error, as a GPU whose kernel faulted does.
+#define PESO_EMU_RETURN_IF_FAULTED()                                                              \
+    do {                                                                                          \
+        if (const cudaError_t sticky_ = peso::cuda::emu::device_state(); sticky_ != cudaSuccess) \
+            return record_error(sticky_);                                                         \
+    } while (0)
+
 // With runtime_names.h in force, each definition below is a peso_emu_ function
 // declared extern "C" by the toolkit's header.
 
 // ---- memory -------------------------------------------------------------------------------
 
 cudaError_t cudaMalloc(void** devPtr, size_t size) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (devPtr == nullptr) return record_error(cudaErrorInvalidValue);
     *devPtr = nullptr;
+    if (const cudaError_t injected = peso::cuda::emu::take_malloc_failure(); injected != cudaSuccess) {
+        return record_error(injected);
+    }
     if (size == 0) return cudaSuccess;
     if (size > peso::cuda::emu::emulated_global_memory_bytes - peso::cuda::emu::bytes_allocated_on_device()) {
         return record_error(cudaErrorMemoryAllocation);
@@ -110,7 +126,9 @@ cudaError_t cudaMalloc(void** devPtr, size_t size) {
 }
 
 cudaError_t cudaFree(void* devPtr) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (devPtr == nullptr) return cudaSuccess;
+    peso::cuda::emu::count_host_sync(peso::cuda::emu::SyncKind::free);
     return peso::cuda::emu::release(devPtr, peso::cuda::emu::MemoryKind::device) ? cudaSuccess
                                                                                  : record_error(cudaErrorInvalidValue);
 }
@@ -126,6 +144,7 @@ cudaError_t cudaFreeAsync(void* devPtr, cudaStream_t stream) {
 }
 
 cudaError_t cudaMallocHost(void** ptr, size_t size) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (ptr == nullptr) return record_error(cudaErrorInvalidValue);
     *ptr = peso::cuda::emu::allocate(size, peso::cuda::emu::MemoryKind::pinned_host);
     return *ptr != nullptr ? cudaSuccess : record_error(cudaErrorMemoryAllocation);
@@ -134,12 +153,14 @@ cudaError_t cudaMallocHost(void** ptr, size_t size) {
 cudaError_t cudaHostAlloc(void** pHost, size_t size, unsigned int /*flags*/) { return cudaMallocHost(pHost, size); }
 
 cudaError_t cudaFreeHost(void* ptr) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (ptr == nullptr) return cudaSuccess;
     return peso::cuda::emu::release(ptr, peso::cuda::emu::MemoryKind::pinned_host) ? cudaSuccess
                                                                                    : record_error(cudaErrorInvalidValue);
 }
 
 cudaError_t cudaHostRegister(void* ptr, size_t size, unsigned int /*flags*/) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (ptr == nullptr || size == 0) return record_error(cudaErrorInvalidValue);
     if (peso::cuda::emu::find_allocation(ptr)) return record_error(cudaErrorHostMemoryAlreadyRegistered);
     peso::cuda::emu::register_host_range(ptr, size);
@@ -147,24 +168,41 @@ cudaError_t cudaHostRegister(void* ptr, size_t size, unsigned int /*flags*/) {
 }
 
 cudaError_t cudaHostUnregister(void* ptr) {
+    PESO_EMU_RETURN_IF_FAULTED();
     return peso::cuda::emu::unregister_host_range(ptr) ? cudaSuccess
                                                        : record_error(cudaErrorHostMemoryNotRegistered);
 }
 
-cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, cudaMemcpyKind kind) {
-    if (const cudaError_t error = peso::cuda::emu::check_copy(dst, src, count, kind); error != cudaSuccess) {
-        return record_error(error);
-    }
+namespace peso::cuda::emu {
+namespace {
+
+cudaError_t copy_memory(void* dst, const void* src, size_t count, cudaMemcpyKind kind) {
+    PESO_EMU_RETURN_IF_FAULTED();
+    if (const cudaError_t error = check_copy(dst, src, count, kind); error != cudaSuccess) return record_error(error);
     if (count > 0) std::memmove(dst, src, count);
     return cudaSuccess;
 }
 
+}  // namespace
+}  // namespace peso::cuda::emu
+
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, cudaMemcpyKind kind) {
+    namespace emu = peso::cuda::emu;
+    const cudaError_t error = emu::copy_memory(dst, src, count, kind);
+    // Device to host: the host waits for the device's queued work and the copy.
+    if (error == cudaSuccess && count > 0 && emu::in_space(src, count, true) && !emu::in_space(dst, 1, true)) {
+        emu::count_host_sync(emu::SyncKind::copy);
+    }
+    return error;
+}
+
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, cudaMemcpyKind kind, cudaStream_t stream) {
     if (!peso::cuda::emu::is_valid_stream(stream)) return record_error(cudaErrorInvalidResourceHandle);
-    return cudaMemcpy(dst, src, count, kind);
+    return peso::cuda::emu::copy_memory(dst, src, count, kind);
 }
 
 cudaError_t cudaMemset(void* devPtr, int value, size_t count) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (count == 0) return cudaSuccess;
     const auto allocation = peso::cuda::emu::find_allocation(devPtr);
     if (!allocation || allocation->kind != peso::cuda::emu::MemoryKind::device || !allocation->contains(devPtr, count)) {
@@ -182,18 +220,21 @@ cudaError_t cudaMemsetAsync(void* devPtr, int value, size_t count, cudaStream_t 
 // A __constant__ or __device__ variable is an ordinary global under the emulator.
 cudaError_t cudaMemcpyToSymbol(const void* symbol, const void* src, size_t count, size_t offset,
                                cudaMemcpyKind /*kind*/) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (symbol == nullptr || (src == nullptr && count > 0)) return record_error(cudaErrorInvalidSymbol);
     std::memcpy(static_cast<char*>(const_cast<void*>(symbol)) + offset, src, count);
     return cudaSuccess;
 }
 
 cudaError_t cudaMemcpyFromSymbol(void* dst, const void* symbol, size_t count, size_t offset, cudaMemcpyKind /*kind*/) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (symbol == nullptr || (dst == nullptr && count > 0)) return record_error(cudaErrorInvalidSymbol);
     std::memcpy(dst, static_cast<const char*>(symbol) + offset, count);
     return cudaSuccess;
 }
 
 cudaError_t cudaMemGetInfo(size_t* free, size_t* total) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (free == nullptr || total == nullptr) return record_error(cudaErrorInvalidValue);
     *total = peso::cuda::emu::emulated_global_memory_bytes;
     *free = *total - peso::cuda::emu::bytes_allocated_on_device();
@@ -221,6 +262,10 @@ cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* attributes, const vo
 
 cudaError_t cudaGetDeviceCount(int* count) {
     if (count == nullptr) return record_error(cudaErrorInvalidValue);
+    if (const cudaError_t injected = peso::cuda::emu::device_count_failure(); injected != cudaSuccess) {
+        *count = 0;
+        return record_error(injected);
+    }
     *count = 1;
     return cudaSuccess;
 }
@@ -294,7 +339,11 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
     return cudaSuccess;
 }
 
-cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
+cudaError_t cudaDeviceSynchronize() {
+    PESO_EMU_RETURN_IF_FAULTED();
+    peso::cuda::emu::count_host_sync(peso::cuda::emu::SyncKind::device);
+    return cudaSuccess;
+}
 cudaError_t cudaDeviceReset() { return cudaSuccess; }
 
 cudaError_t cudaDriverGetVersion(int* driverVersion) {
@@ -309,13 +358,18 @@ cudaError_t cudaRuntimeGetVersion(int* runtimeVersion) {
     return cudaSuccess;
 }
 
+// A sticky error is returned every time (the last error is cleared all the same).
 cudaError_t cudaGetLastError() {
     const cudaError_t error = peso::cuda::emu::last_error;
     peso::cuda::emu::last_error = cudaSuccess;
-    return error;
+    const cudaError_t sticky = peso::cuda::emu::sticky_error();
+    return sticky != cudaSuccess ? sticky : error;
 }
 
-cudaError_t cudaPeekAtLastError() { return peso::cuda::emu::last_error; }
+cudaError_t cudaPeekAtLastError() {
+    const cudaError_t sticky = peso::cuda::emu::sticky_error();
+    return sticky != cudaSuccess ? sticky : peso::cuda::emu::last_error;
+}
 
 const char* cudaGetErrorName(cudaError_t error) {
     switch (error) {
@@ -330,6 +384,12 @@ const char* cudaGetErrorName(cudaError_t error) {
         case cudaErrorNotReady: return "cudaErrorNotReady";
         case cudaErrorHostMemoryAlreadyRegistered: return "cudaErrorHostMemoryAlreadyRegistered";
         case cudaErrorHostMemoryNotRegistered: return "cudaErrorHostMemoryNotRegistered";
+        case cudaErrorInvalidDeviceFunction: return "cudaErrorInvalidDeviceFunction";
+        case cudaErrorInsufficientDriver: return "cudaErrorInsufficientDriver";
+        case cudaErrorNoDevice: return "cudaErrorNoDevice";
+        case cudaErrorIllegalAddress: return "cudaErrorIllegalAddress";
+        case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+        case cudaErrorAssert: return "cudaErrorAssert";
         default: return "cudaErrorUnknown";
     }
 }
@@ -347,6 +407,12 @@ const char* cudaGetErrorString(cudaError_t error) {
         case cudaErrorNotReady: return "device not ready";
         case cudaErrorHostMemoryAlreadyRegistered: return "part or all of the requested memory range is already mapped";
         case cudaErrorHostMemoryNotRegistered: return "pointer does not correspond to a registered memory region";
+        case cudaErrorInvalidDeviceFunction: return "invalid device function";
+        case cudaErrorInsufficientDriver: return "CUDA driver version is insufficient for CUDA runtime version";
+        case cudaErrorNoDevice: return "no CUDA-capable device is detected";
+        case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
+        case cudaErrorLaunchFailure: return "unspecified launch failure";
+        case cudaErrorAssert: return "device-side assert triggered";
         default: return "unknown error";
     }
 }
@@ -354,6 +420,7 @@ const char* cudaGetErrorString(cudaError_t error) {
 // ---- streams and events --------------------------------------------------------------------
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (pStream == nullptr) return record_error(cudaErrorInvalidValue);
     auto* stream = new peso::cuda::emu::EmulatedStream{flags};
     *pStream = reinterpret_cast<cudaStream_t>(stream);
@@ -366,6 +433,7 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* pStream, unsigned int flags)
 cudaError_t cudaStreamCreate(cudaStream_t* pStream) { return cudaStreamCreateWithFlags(pStream, cudaStreamDefault); }
 
 cudaError_t cudaStreamDestroy(cudaStream_t stream) {
+    PESO_EMU_RETURN_IF_FAULTED();
     peso::cuda::emu::Registry& r = peso::cuda::emu::registry();
     const std::lock_guard lock(r.mutex);
     if (r.streams.erase(stream) == 0) return record_error(cudaErrorInvalidResourceHandle);
@@ -374,17 +442,24 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
 }
 
 cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
+    PESO_EMU_RETURN_IF_FAULTED();
+    peso::cuda::emu::count_host_sync(peso::cuda::emu::SyncKind::stream);
     return peso::cuda::emu::is_valid_stream(stream) ? cudaSuccess : record_error(cudaErrorInvalidResourceHandle);
 }
 
-cudaError_t cudaStreamQuery(cudaStream_t stream) { return cudaStreamSynchronize(stream); }
+// Neither waits on the host.
+cudaError_t cudaStreamQuery(cudaStream_t stream) {
+    PESO_EMU_RETURN_IF_FAULTED();
+    return peso::cuda::emu::is_valid_stream(stream) ? cudaSuccess : record_error(cudaErrorInvalidResourceHandle);
+}
 
 cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned int /*flags*/) {
     if (event == nullptr) return record_error(cudaErrorInvalidResourceHandle);
-    return cudaStreamSynchronize(stream);
+    return cudaStreamQuery(stream);
 }
 
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* event, unsigned int /*flags*/) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (event == nullptr) return record_error(cudaErrorInvalidValue);
     *event = reinterpret_cast<cudaEvent_t>(new peso::cuda::emu::EmulatedEvent{});
     return cudaSuccess;
@@ -399,6 +474,7 @@ cudaError_t cudaEventDestroy(cudaEvent_t event) {
 }
 
 cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (event == nullptr || !peso::cuda::emu::is_valid_stream(stream)) {
         return record_error(cudaErrorInvalidResourceHandle);
     }
@@ -409,10 +485,15 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
 }
 
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
+    PESO_EMU_RETURN_IF_FAULTED();
+    peso::cuda::emu::count_host_sync(peso::cuda::emu::SyncKind::event);
     return event != nullptr ? cudaSuccess : record_error(cudaErrorInvalidResourceHandle);
 }
 
-cudaError_t cudaEventQuery(cudaEvent_t event) { return cudaEventSynchronize(event); }
+cudaError_t cudaEventQuery(cudaEvent_t event) {
+    PESO_EMU_RETURN_IF_FAULTED();
+    return event != nullptr ? cudaSuccess : record_error(cudaErrorInvalidResourceHandle);
+}
 
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
     if (ms == nullptr) return record_error(cudaErrorInvalidValue);
@@ -426,7 +507,20 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) 
 
 // ---- kernels ------------------------------------------------------------------------------
 
+// The kernel's (mangled) symbol, as the CUDA runtime gives it; kernels with
+// internal linkage have no exported symbol here and fail.
+cudaError_t cudaFuncGetName(const char** name, const void* func) {
+    if (name == nullptr) return record_error(cudaErrorInvalidValue);
+    Dl_info info{};
+    if (func == nullptr || ::dladdr(func, &info) == 0 || info.dli_sname == nullptr || info.dli_saddr != func) {
+        return record_error(cudaErrorInvalidDeviceFunction);
+    }
+    *name = info.dli_sname;
+    return cudaSuccess;
+}
+
 cudaError_t cudaFuncSetAttribute(const void* func, cudaFuncAttribute attr, int value) {
+    PESO_EMU_RETURN_IF_FAULTED();
     if (func == nullptr) return record_error(cudaErrorInvalidDeviceFunction);
     if (attr != cudaFuncAttributeMaxDynamicSharedMemorySize) return cudaSuccess;  // hints only
     if (value < 0 || static_cast<std::size_t>(value) > peso::cuda::emu::optin_shared_bytes_per_block) {

@@ -62,4 +62,5 @@
 
 // Kernels.
 #define cudaFuncSetAttribute peso_emu_cudaFuncSetAttribute
+#define cudaFuncGetName peso_emu_cudaFuncGetName
 #define cudaOccupancyMaxActiveBlocksPerMultiprocessor peso_emu_cudaOccupancyMaxActiveBlocksPerMultiprocessor

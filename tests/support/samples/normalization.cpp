@@ -1,4 +1,4 @@
-// Samples of softmax, log_softmax, layer_norm and cross-entropy.
+// Samples of softmax, log_softmax, layer_norm, cross-entropy and fused attention.
 #include "tests/support/gradcheck_samples.h"
 
 namespace peso::testing {
@@ -22,9 +22,30 @@ void add_softmax(Samples& s, const char* op, Tensor (*f)(const Tensor&, std::int
           [f](const TL& x) { return TL{f(tr(x[0]), -1), f(every_other(x[1]), 1), f(x[2].expand({3, 2}), 0)}; });
 }
 
+// Fused attention (the softmax of scores, fused with the two products). The
+// double backward goes through the composite formula (autograd/ops/attention.cpp).
+void add_fused_attention(Samples& s) {
+    const char* op = "fused_attention";
+    const auto attend = [](bool causal, double p = 0.0) {
+        return [causal, p](const TL& x) {
+            Generator gen(5);  // the same dropout mask at every evaluation
+            return fused_attention(x[0], x[1], x[2], causal, 0.7, p, &gen);
+        };
+    };
+    s.add(op, {"mask=none", "shape=T=S"}, leaves({{2, 3, 4}, {2, 3, 4}, {2, 3, 5}}), attend(false));
+    s.add(op, {"mask=causal", "shape=T<S"}, leaves({{1, 2, 3, 4}, {1, 2, 5, 4}, {1, 2, 5, 3}}), attend(true));
+    s.add(op, {"mask=causal", "shape=T>S"}, leaves({{2, 6, 3}, {2, 4, 3}, {2, 4, 2}}), attend(true));
+    s.add(op, {"mask=causal", "shape=T=1"}, leaves({{2, 1, 4}, {2, 1, 4}, {2, 1, 3}}), attend(true));
+    s.add(op, {"mask=none", "shape=broadcast"}, leaves({{2, 2, 3, 4}, {1, 2, 3, 4}, {2, 1, 3, 2}}), attend(false));
+    s.add(op, {"mask=causal", "dropout=some"}, leaves({{2, 5, 3}, {2, 5, 3}, {2, 5, 4}}), attend(true, 0.4));
+    s.add(op, {"dropout=none", "input=non-contiguous"}, leaves({{2, 4, 3}, {2, 4, 5}, {2, 5, 7}}),
+          [](const TL& x) { return fused_attention(tr(x[0]), tr(x[1]), every_other(x[2]), true, 0.7); });
+}
+
 }  // namespace
 
 void add_normalization_samples(Samples& s) {
+    add_fused_attention(s);
     add_softmax(s, "softmax", softmax);
     add_softmax(s, "log_softmax", log_softmax);
 

@@ -1,0 +1,97 @@
+// How often a GPT training step on the emulated CUDA device makes the host
+// wait for the device (tools/cuda_emu/host_syncs.h). On a GPU every such wait
+// stops the CPU from queuing the next kernels while the GPU works. The count
+// is checked against today's figure so that new waits cannot creep in
+// unnoticed; the step should come down to one (the loss read) once index
+// bounds, cross_entropy's target check and clip_grad_norm_ stay on the device.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "models/gpt/gpt.h"
+#include "nn/clip_grad.h"
+#include "nn/optim/adam.h"
+#include "backends/cuda/launch.h"
+#include "peso.h"
+#include "tools/cuda_emu/host_syncs.h"
+
+using namespace peso;
+namespace emu = peso::cuda::emu;
+
+namespace {
+
+const Device kCuda = Device::cuda(0);
+
+// Measured (a 2-layer GPT, 28 parameters): forward 4 (the embeddings' index
+// bounds checked on the host, cross_entropy's target check), backward 2
+// (index_add's bounds), clip_grad_norm_ 1 (it returns the norm as a double),
+// AdamW 0, the loss read 1.
+constexpr std::int64_t kTodaysSyncs = 8;
+
+// PESO_CUDA_SYNC=1 adds a wait after every launch: counted without it.
+struct NoLaunchSync {
+    const bool was = cuda::sync_launches();
+    NoLaunchSync() { cuda::set_sync_launches(false); }
+    ~NoLaunchSync() { cuda::set_sync_launches(was); }
+};
+
+template <class F>
+emu::HostSyncs syncs_of(F f) {
+    const emu::HostSyncs before = emu::host_syncs();
+    f();
+    return emu::host_syncs() - before;
+}
+
+}  // namespace
+
+TEST_CASE("cuda host syncs: the counter sees reads and nothing else") {
+    const NoLaunchSync no_sync;
+    const Tensor x = ones({4, 5}, TensorOptions(kCuda));
+    CHECK(syncs_of([&] { (void)add(mul(x, 2.0), x).sum({1}); }).total() == 0);  // kernels only queue
+    CHECK(syncs_of([&] { (void)x.sum().item<float>(); }).total() == 1);          // the host reads a value
+    const emu::HostSyncs read = syncs_of([&] { (void)x.to(Device::cpu()); });
+    CHECK(read.total() == 1);
+    CHECK(read.stream == 1);
+}
+
+TEST_CASE("cuda host syncs: a GPT training step") {
+    const NoLaunchSync no_sync;
+    models::GptConfig c;
+    c.n_layer = 2;
+    c.n_head = 2;
+    c.n_embd = 16;
+    c.block_size = 8;
+    c.vocab_size = 13;
+    Generator gen(3);
+    models::Gpt model(c, &gen);
+    model.to(kCuda);
+    const Tensor data = randint(0, c.vocab_size, {2, 9}, TensorOptions(DType::i64), &gen).to(kCuda);
+    const Tensor x = data.narrow(1, 0, 8), y = data.narrow(1, 1, 8);
+    nn::optim::AdamW opt(model.optimizer_groups(0.1), {});
+    std::vector<Tensor> params;
+    for (const auto& [name, p] : model.named_parameters()) params.push_back(p);
+    float loss = 0;
+    emu::HostSyncs phase[5];
+    const auto step = [&] {
+        models::GptOutput out;
+        phase[0] = syncs_of([&] { out = model.forward(x, y); });
+        phase[1] = syncs_of([&] {
+            opt.zero_grad();
+            out.loss.backward();
+        });
+        phase[2] = syncs_of([&] { (void)nn::clip_grad_norm_(params, 1.0); });
+        phase[3] = syncs_of([&] { opt.step(); });
+        phase[4] = syncs_of([&] { loss = out.loss.item<float>(); });
+    };
+    step();  // the allocator's first segments: cudaMalloc, not a step's cost
+    const emu::HostSyncs one = syncs_of(step);
+    MESSAGE("host synchronisations in one GPT training step: ", one.str(), " for ", params.size(),
+            " parameters; forward ", phase[0].total(), ", backward ", phase[1].total(), ", clip_grad_norm_ ",
+            phase[2].total(), ", AdamW step ", phase[3].total(), ", loss read ", phase[4].total());
+    CHECK(phase[4].total() == 1);
+    CHECK(one.free == 0);  // the caching allocator frees nothing in a steady step
+    CHECK(std::isfinite(loss));
+    CHECK(one.total() <= kTodaysSyncs);
+    CHECK(one.total() == one.stream);  // every wait is a device-to-host read
+}
