@@ -8,6 +8,7 @@
 #include <limits>
 #include <vector>
 
+#include "backends/bf16_host.h"
 #include "backends/reference/reference_backend.h"
 
 namespace peso {
@@ -46,6 +47,14 @@ template <typename T> struct Problem {
 
 void ReferenceBackend::attention(const TensorArg& out, const TensorArg& lse, const TensorArg& q, const TensorArg& k,
                                  const TensorArg& v, const AttentionParams& p) {
+    if (bf16::any(out, lse, q, k, v)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_out(*this, out, bf16::Widened::Role::out),
+              w_lse(*this, lse, bf16::Widened::Role::out),
+              w_q(*this, q, bf16::Widened::Role::in),
+              w_k(*this, k, bf16::Widened::Role::in),
+              w_v(*this, v, bf16::Widened::Role::in);
+        return attention(w_out, w_lse, w_q, w_k, w_v, p);
+    }
     visit_floating(q.dtype, "attention", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const Problem<T> pr(q, k, v, p);
@@ -77,6 +86,18 @@ void ReferenceBackend::attention_backward(const TensorArg& dq, const TensorArg& 
                                           const TensorArg& dout, const TensorArg& q, const TensorArg& k,
                                           const TensorArg& v, const TensorArg& out, const TensorArg& lse,
                                           const AttentionParams& p) {
+    if (bf16::any(dq, dk, dv, dout, q, k, v, out, lse)) {  // the float32 kernel on widened copies (bf16_host.h)
+        const bf16::Widened w_dq(*this, dq, bf16::Widened::Role::out),
+              w_dk(*this, dk, bf16::Widened::Role::out),
+              w_dv(*this, dv, bf16::Widened::Role::out),
+              w_dout(*this, dout, bf16::Widened::Role::in),
+              w_q(*this, q, bf16::Widened::Role::in),
+              w_k(*this, k, bf16::Widened::Role::in),
+              w_v(*this, v, bf16::Widened::Role::in),
+              w_out(*this, out, bf16::Widened::Role::in),
+              w_lse(*this, lse, bf16::Widened::Role::in);
+        return attention_backward(w_dq, w_dk, w_dv, w_dout, w_q, w_k, w_v, w_out, w_lse, p);
+    }
     visit_floating(q.dtype, "attention_backward", [&](auto tag) {
         using T = typename decltype(tag)::type;
         const Problem<T> pr(q, k, v, p);
