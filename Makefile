@@ -6,9 +6,10 @@
 #   make test       set up, build, run the test suite (all but label `slow`)
 #   make test-all   the same, slow tests included
 #   make sanitize   build in build-asan with ASan + UBSan and run the tests there
-#   make sanitize-ci the same for the labels CI runs (unit, autograd, gradcheck,
-#                   conformance, cuda, cli), building only their programs
-#   make fuzz       build the libFuzzer targets (clang, ASan + UBSan) in build-fuzz and run
+#   make sanitize-ci what CI runs after make test: a clang ASan + UBSan build (build-sanitize)
+#                   of the labels unit, autograd, gradcheck, conformance, cuda and cli, their
+#                   tests, then a fuzz smoke run (FUZZ_SECONDS=3 per target)
+#   make fuzz       build the libFuzzer targets (clang, ASan + UBSan) in build-sanitize and run
 #                   each FUZZ_SECONDS seconds (default 10) from fuzz/corpus (scripts/fuzz.sh)
 #   make bench      build and run the benchmark program
 #   make docs       the API reference (Doxygen) in build/docs/html
@@ -44,11 +45,10 @@ sanitize:
 	ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -LE slow $(CTEST_ARGS)
 
 sanitize-ci:
-	PESO_ASAN_BUILD=$(ASAN_BUILD) JOBS=$(JOBS) scripts/sanitize_ci.sh
+	JOBS=$(JOBS) $(if $(FUZZ_SECONDS),FUZZ_SECONDS=$(FUZZ_SECONDS)) scripts/sanitize_ci.sh
 
-FUZZ_SECONDS ?= 10
 fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh
+	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),10) JOBS=$(JOBS) scripts/fuzz.sh
 
 # Benchmarks run with OpenBLAS's core-type and cache-size overrides unset, as
 # on a user's machine (bench/README.md says so beside the figures).
@@ -70,4 +70,4 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-sanitize

@@ -1,34 +1,24 @@
 #!/usr/bin/env bash
 # `make fuzz FUZZ_SECONDS=N`: builds the libFuzzer targets of fuzz/ with clang
 # under AddressSanitizer + UndefinedBehaviorSanitizer (+ LeakSanitizer) in
-# build-fuzz/, then runs each for N seconds from its committed seed corpus
-# (fuzz/corpus/<target>, grown in build-fuzz/corpus/<target>), and prints the
+# build-sanitize/ (scripts/clang_sanitize_setup.sh; the build `make
+# sanitize-ci` uses too), then runs each for N seconds from its committed seed corpus
+# (fuzz/corpus/<target>, grown in build-sanitize/corpus/<target>), and prints the
 # executions each reached. A crash, leak, hang (10 s per input) or memory
-# blow-up (2 GB) stops with the input in build-fuzz/artifacts/ and a non-zero
+# blow-up (2 GB) stops with the input in build-sanitize/artifacts/ and a non-zero
 # status; every one found becomes a regression test.
 #
 #   scripts/fuzz.sh [TARGET...]     FUZZ_SECONDS (default 10), PESO_FUZZ_BUILD, JOBS
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-BUILD="${PESO_FUZZ_BUILD:-build-fuzz}"
+BUILD="${PESO_FUZZ_BUILD:-build-sanitize}"
 SECONDS_EACH="${FUZZ_SECONDS:-10}"
 JOBS="${JOBS:-2}"
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=(safetensors gpt_config llmc tokenizer_files bpe_encode cli_args)
 
-# clang and its libFuzzer runtime are needed by this target only (Debian: clang, libclang-rt-dev).
-CXX_FUZZ="$(command -v clang++-16 || command -v clang++ || true)"
-if [[ -z "$CXX_FUZZ" ]] || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
-    echo "[fuzz] installing clang and libclang-rt-dev (for the fuzz targets only)"
-    sudo_cmd=(); [[ "$(id -u)" -ne 0 ]] && sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang libclang-rt-dev libomp-dev
-    CXX_FUZZ="$(command -v clang++)"
-fi
-CC_FUZZ="${CXX_FUZZ/clang++/clang}"
-
-PESO_BUILD_DIR="$BUILD" PESO_SKIP_BUILD=1 scripts/setup.sh -DCMAKE_C_COMPILER="$CC_FUZZ" -DCMAKE_CXX_COMPILER="$CXX_FUZZ" \
-    -DPESO_FUZZ=ON -DPESO_SANITIZE=ON -DPESO_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+scripts/clang_sanitize_setup.sh "$BUILD"
 cmake --build "$BUILD" -j"$JOBS" --target "${TARGETS[@]/#/fuzz_}"
 
 mkdir -p "$BUILD/artifacts"

@@ -32,7 +32,7 @@ TEST_CASE("autocast: the scope is per thread, nests, and restores") {
         CHECK_FALSE(other_thread_sees);
     }
     CHECK_FALSE(autocast_dtype().has_value());
-    CHECK_THROWS_AS(autocast(DType::f16), DTypeError);
+    CHECK_THROWS_AS(autocast{DType::f16}, DTypeError);  // braces: not a declaration named DType::f16
 }
 
 TEST_CASE("autocast: matmul rounds its operands to bf16 and returns float32") {

@@ -36,7 +36,10 @@ TEST_CASE("cuda GPT: same loss and gradients as on the cpu, same AdamW trajector
     Gpt cpu_model(tiny(), &g1);
     Gpt cuda_model(tiny(), &g2);
     cuda_model.to(kCuda);
-    for (const auto& [name, p] : cuda_model.named_parameters()) CHECK_MESSAGE(p.device() == kCuda, name);
+    // Named pairs, not structured bindings, wherever doctest's macros capture them: clang (16) cannot
+    // capture a structured binding in a lambda under OpenMP.
+    for (const auto& param : cuda_model.named_parameters())
+        CHECK_MESSAGE(param.second.device() == kCuda, param.first);
 
     const Tensor seq = from_vector<std::int64_t>({1, 3, 5, 7, 9, 2, 4, 6, 8, 1, 3, 5, 7, 9, 2, 4, 6, 8}, Dims{2, 9});
     const Tensor x = seq.narrow(1, 0, 8), y = seq.narrow(1, 1, 8);
@@ -52,7 +55,9 @@ TEST_CASE("cuda GPT: same loss and gradients as on the cpu, same AdamW trajector
     std::map<std::string, Tensor> cpu_grads;
     for (const auto& [name, p] : cpu_model.named_parameters()) cpu_grads[name] = p.grad();
     int compared = 0;
-    for (const auto& [name, p] : cuda_model.named_parameters()) {
+    for (const auto& param : cuda_model.named_parameters()) {
+        const std::string& name = param.first;
+        const Tensor& p = param.second;
         CAPTURE(name);
         REQUIRE(p.grad().defined());
         CHECK(p.grad().device() == kCuda);

@@ -181,9 +181,10 @@ def test_ops_release_the_gil():
 
 
 def test_backward_releases_the_gil():
-    w = peso.randn(700, 700, requires_grad=True)
+    # Sized so that backward takes well over 0.1 s on a fast idle machine (0.086 s at 700 x 700 and 4 layers).
+    w = peso.randn(900, 900, requires_grad=True)
     y = w
-    for _ in range(4):
+    for _ in range(6):
         y = (y @ w).tanh()
     loss = y.sum()
     share, took = _spinner_share(loss.backward)

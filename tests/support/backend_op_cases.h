@@ -67,15 +67,19 @@ inline std::vector<OpCase> unary_cases() {
         {"tanh", tanh},   {"sigmoid", sigmoid}, {"relu", relu},   {"erf", erf},       {"sign", sign},
         {"floor", floor}, {"ceil", ceil},       {"round", round}, {"reciprocal", reciprocal},
         {"logical_not", logical_not}, {"isnan", isnan}, {"isinf", isinf}};
-    for (auto [name, fn] : fns) {
+    // Named copies, not a structured binding: clang (16) cannot capture one in a lambda under OpenMP.
+    for (const auto& [name, f] : fns) {
+        const auto fn = f;
         cases.push_back({name, [fn](Ctx& c) {
             return outs(fn(c.input(c.shape(3))), fn(c.input(c.shape(2), DType::f64)));
         }});
     }
     const std::pair<const char*, Tensor (*)(const Tensor&)> positive[] = {
         {"log", log}, {"log1p", log1p}, {"sqrt", sqrt}, {"rsqrt", rsqrt}};
-    for (auto [name, fn] : positive)
+    for (const auto& [name, f] : positive) {
+        const auto fn = f;
         cases.push_back({name, [fn](Ctx& c) { return outs(fn(c.input(c.shape(3), DType::f32, 0.01, 5.0))); }});
+    }
     cases.push_back({"neg_int", [](Ctx& c) { return outs(neg(c.input(c.shape(3), DType::i64, -50, 50))); }});
     cases.push_back({"abs_int", [](Ctx& c) { return outs(abs(c.input(c.shape(2), DType::i32, -50, 50))); }});
     cases.push_back({"gelu_erf", [](Ctx& c) { return outs(gelu(c.input(c.shape(3), DType::f32, -5, 5))); }});
@@ -106,7 +110,8 @@ inline std::vector<OpCase> binary_cases() {
         {"mul", mul}, {"maximum", maximum}, {"minimum", minimum}, {"eq", eq}, {"ne", ne}, {"lt", lt},
         {"le", le}, {"gt", gt}, {"ge", ge}, {"logical_and", logical_and}, {"logical_or", logical_or},
         {"logical_xor", logical_xor}};
-    for (auto [name, fn] : fns) {
+    for (const auto& [name, f] : fns) {
+        const auto fn = f;
         cases.push_back({name, [fn](Ctx& c) {
             // b has size-1 dims to broadcast against a.
             const Dims s = c.shape(3);

@@ -282,6 +282,9 @@ inline void add_programs(std::map<std::string, OpFn>& m) {
         if (o["mask"]) scores = masked_fill(scores, x[3], -INFINITY);
         return {matmul(softmax(scores, -1), x[2])};
     };
+    m["fused_attention"] = [](const TL& x, const json& o) -> TL {
+        return {fused_attention(x[0], x[1], x[2], o["causal"].get<bool>(), o["scale"].get<double>(), 0.0, nullptr)};
+    };
     m["mlp"] = [](const TL& x, const json& o) -> TL {
         const Tensor y = matmul(gelu(add(matmul(x[0], x[1]), x[2]), o["gelu"].get<std::string>()), x[3]);
         return {log_softmax(std::get<0>(layer_norm(y, {y.size(-1)}, x[4], x[5])), -1)};

@@ -140,7 +140,8 @@ TEST_CASE("bf16 kernels read bf16, compute in float32 and round once when storin
 TEST_CASE("bf16 matmul accumulates in float32 (cpu through oneDNN, reference in double)") {
     Generator gen(11);
     const std::vector<std::array<std::int64_t, 3>> shapes = {{1, 5, 7}, {37, 29, 300}, {64, 768, 256}};
-    for (const auto& [m, n, k] : shapes) {
+    for (const auto& shape : shapes) {
+        const std::int64_t m = shape[0], n = shape[1], k = shape[2];
         const Tensor a = randn({m, k}, {}, &gen).to(DType::bf16), b = randn({k, n}, {}, &gen).to(DType::bf16);
         const Tensor exact = matmul(a.to(DType::f64), b.to(DType::f64));  // bf16 products are exact in double
         const Tensor scale = matmul(abs(a.to(DType::f64)), abs(b.to(DType::f64)));

@@ -42,7 +42,9 @@ Outputs run(bool fused, const Tensor& q, const Tensor& k, const Tensor& v, const
 void check_close(const Outputs& a, const Outputs& b, double rtol, double atol) {
     const std::pair<const char*, std::pair<Tensor, Tensor>> pairs[] = {
         {"out", {a.out, b.out}}, {"dq", {a.dq, b.dq}}, {"dk", {a.dk, b.dk}}, {"dv", {a.dv, b.dv}}};
-    for (const auto& [name, t] : pairs) {
+    for (const auto& pair : pairs) {
+        const char* const name = pair.first;
+        const auto& t = pair.second;
         CAPTURE(name);
         REQUIRE(t.first.sizes() == t.second.sizes());
         const double diff = amax(abs(sub(t.first.to(DType::f64), t.second.to(DType::f64)))).item<double>();

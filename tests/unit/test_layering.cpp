@@ -59,7 +59,9 @@ TEST_CASE("lower layers never include higher ones") {
     };
     const std::regex include_re("#include \"([^\"]+)\"");
     int files = 0;
-    for (const auto& [layer, bad] : forbidden) {
+    for (const auto& rule : forbidden) {
+        const auto& layer = rule.first;
+        const auto& bad = rule.second;
         for (const fs::path& p : sources(layer)) {
             ++files;
             const std::string text = read(p);

@@ -485,7 +485,9 @@ TEST_CASE("matmul with one row or one column (the BLAS gemv path) matches the re
             {randn({3, 1, 37}).to(dt), w},  // a batch of single rows
             {w.narrow(1, 0, 1).t(), m.t()},  // a row out of a wider matrix (ld larger than the row)
         };
-        for (const auto& [a, b] : cases) {
+        for (const auto& operands : cases) {
+            const Tensor& a = operands.first;
+            const Tensor& b = operands.second;
             CAPTURE(a.sizes());
             CAPTURE(b.sizes());
             const Tensor got = matmul(a, b);
