@@ -18,6 +18,7 @@
 
 #include "tools/cuda_emu/device_limits.h"
 #include "tools/cuda_emu/kernel_error.h"
+#include "tools/cuda_emu/race_detector.h"
 #include "tools/cuda_emu/thread_order.h"
 
 namespace peso::cuda::emu {
@@ -212,6 +213,7 @@ void BlockRunner::start_block(uint3 block_index) {
     PESO_EMU_POISON(shared_arena_.data(), shared_arena_.size());
     shared_offset_ = shared_redzone;
     shared_bytes_ = 0;
+    if (race_ != nullptr) race_->begin_block(block_index, count, shared_arena_.data(), shared_arena_.size());
 }
 
 void* BlockRunner::allocate_shared(SharedSlot& slot, std::size_t size, std::size_t alignment,
@@ -235,6 +237,7 @@ void* BlockRunner::allocate_shared(SharedSlot& slot, std::size_t size, std::size
     slot.block_serial = block_serial_;
     slot.address = shared_arena_.data() + offset;
     PESO_EMU_UNPOISON(slot.address, size);
+    if (race_ != nullptr) race_->note_shared_variable(slot.address, size, site);
     return slot.address;
 }
 
@@ -249,6 +252,9 @@ void BlockRunner::run_until_stuck() {
             resume(t);
             progressed = true;
             if (t.error) std::rethrow_exception(t.error);
+            if (race_ != nullptr) {
+                if (const auto race = race_->take_report()) fail(*race);
+            }
             if (t.trapped) {
                 fail(fmt::format("{} called __trap() at {}", describe_thread(t), describe_site(t.trap_site)));
             }
@@ -311,10 +317,12 @@ void BlockRunner::resume(EmulatedThread& thread) {
     current_ = &thread;
     threadIdx = thread.index;
     void* runner_fake_stack = nullptr;
-    start_stack_switch(&runner_fake_stack, static_cast<char*>(thread.stack.sp) - thread.stack.size,
-                       thread.stack.size);
+    char* const stack_low = static_cast<char*>(thread.stack.sp) - thread.stack.size;
+    if (race_ != nullptr) race_->enter_thread(thread.linear, stack_low, thread.stack.size);
+    start_stack_switch(&runner_fake_stack, stack_low, thread.stack.size);
     thread.fiber = std::move(thread.fiber).resume();
     finish_stack_switch(runner_fake_stack, nullptr, nullptr);
+    if (race_ != nullptr) race_->leave_thread();
     current_ = nullptr;
 }
 
@@ -413,6 +421,7 @@ void BlockRunner::release_barrier() {
         case BarrierKind::any: result = count > 0 ? 1 : 0; break;
     }
     ++barriers_passed_;
+    if (race_ != nullptr) race_->on_barrier();
     for (EmulatedThread& t : threads_) {
         t.barrier.result = result;
         t.state = ThreadState::runnable;
@@ -517,6 +526,7 @@ void BlockRunner::complete_warp_collective(unsigned warp, const WarpRequest& req
         u.has_last_collective = true;
         u.state = ThreadState::runnable;
     }
+    if (race_ != nullptr) race_->on_warp_sync(warp, taking_part);
 }
 
 void BlockRunner::fail_stuck_warp() const {

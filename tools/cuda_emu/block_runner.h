@@ -21,6 +21,8 @@
 
 namespace peso::cuda::emu {
 
+class RaceDetector;
+
 enum class ThreadState : std::uint8_t { runnable, at_barrier, at_warp_collective, exited };
 
 struct BarrierRequest {
@@ -78,6 +80,9 @@ public:
     unsigned char* dynamic_shared() const { return dynamic_shared_; }
     void* allocate_shared(SharedSlot& slot, std::size_t size, std::size_t alignment, const std::source_location& site);
     bool on_gpu_thread() const { return current_ != nullptr; }
+    // The launch's race detector (race_detector.h), told of every switch and
+    // synchronization; nullptr when the launch is not checked.
+    void set_race_detector(RaceDetector* detector) { race_ = detector; }
     [[noreturn]] void trap(const std::source_location& site);
 
 private:
@@ -115,6 +120,7 @@ private:
     std::mt19937_64 shuffle_;
     unsigned barriers_passed_ = 0;
     EmulatedThread* current_ = nullptr;
+    RaceDetector* race_ = nullptr;
 
     // Static shared memory: PESO_SHARED variables, laid out as the block's
     // threads first reach them, with poisoned redzones between them under

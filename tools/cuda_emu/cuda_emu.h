@@ -13,6 +13,7 @@
 #include "tools/cuda_emu/device_builtins.h"
 #include "tools/cuda_emu/device_math.h"
 #include "tools/cuda_emu/kernel_error.h"
+#include "tools/cuda_emu/race_check.h"
 #include "tools/cuda_emu/runtime_templates.h"
 #include "tools/cuda_emu/shared_memory.h"
 #include "tools/cuda_emu/thread_order.h"

@@ -13,6 +13,7 @@ struct Registry {
     std::mutex mutex;
     std::map<std::uintptr_t, Allocation> by_begin;
     std::size_t device_bytes = 0;
+    std::uint64_t generation = 0;
 };
 
 Registry& registry() {
@@ -26,6 +27,7 @@ void insert(const void* p, std::size_t size, MemoryKind kind) {
     Registry& r = registry();
     const std::lock_guard lock(r.mutex);
     r.by_begin[address(p)] = Allocation{address(p), size, kind};
+    ++r.generation;
     if (kind == MemoryKind::device) r.device_bytes += size;
 }
 
@@ -36,6 +38,7 @@ bool erase(const void* p, MemoryKind kind) {
     if (it == r.by_begin.end() || it->second.kind != kind) return false;
     if (kind == MemoryKind::device) r.device_bytes -= it->second.size;
     r.by_begin.erase(it);
+    ++r.generation;
     return true;
 }
 
@@ -76,6 +79,21 @@ std::size_t bytes_allocated_on_device() {
     Registry& r = registry();
     const std::lock_guard lock(r.mutex);
     return r.device_bytes;
+}
+
+std::vector<Allocation> all_allocations() {
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    std::vector<Allocation> all;
+    all.reserve(r.by_begin.size());
+    for (const auto& entry : r.by_begin) all.push_back(entry.second);
+    return all;
+}
+
+std::uint64_t allocations_generation() {
+    Registry& r = registry();
+    const std::lock_guard lock(r.mutex);
+    return r.generation;
 }
 
 }  // namespace peso::cuda::emu

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace peso::cuda::emu {
 
@@ -34,5 +35,10 @@ bool unregister_host_range(void* p);
 std::optional<Allocation> find_allocation(const void* p);
 
 std::size_t bytes_allocated_on_device();
+
+// Every live allocation, sorted by address, for the race detector; the
+// generation changes whenever an allocation is made or released.
+std::vector<Allocation> all_allocations();
+std::uint64_t allocations_generation();
 
 }  // namespace peso::cuda::emu

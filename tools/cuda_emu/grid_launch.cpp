@@ -13,6 +13,8 @@
 #include "tools/cuda_emu/device_memory.h"
 #include "tools/cuda_emu/fault_injection.h"
 #include "tools/cuda_emu/kernel_error.h"
+#include "tools/cuda_emu/race_check.h"
+#include "tools/cuda_emu/race_detector.h"
 #include "tools/cuda_emu/runtime_state.h"
 #include "tools/cuda_emu/thread_order.h"
 
@@ -23,6 +25,7 @@ namespace {
 struct HostThread {
     FiberStackPool stacks;
     BlockRunner runner{stacks};
+    RaceDetector race;
     bool in_launch = false;
 };
 
@@ -159,6 +162,9 @@ void run_grid(const LaunchInfo& requested, ThreadBody body, void* closure) {
     if (launch.dynamic_shared_bytes > 0) dynamic_shared = std::make_unique<unsigned char[]>(launch.dynamic_shared_bytes);
 
     const LaunchScope scope(host, launch);
+    RaceDetector* race = race_check_enabled() && race_check_available() ? &host.race : nullptr;
+    host.runner.set_race_detector(race);
+    if (race != nullptr) race->begin_launch(launch, dynamic_shared.get());
     const dim3 grid = launch.grid;
     const std::uint64_t blocks = std::uint64_t{grid.x} * grid.y * grid.z;
     const BlockOrder order(blocks);

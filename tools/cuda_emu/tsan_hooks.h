@@ -1,0 +1,18 @@
+#pragma once
+// The entry points that gcc's -fsanitize=thread instrumentation calls on every
+// load, store and atomic operation of an instrumented translation unit,
+// defined here instead of in the ThreadSanitizer runtime (which is not
+// linked): each does the access's real work (for atomics) and, only while a
+// checked GPU thread runs on this host thread, hands the access to its race
+// detector. Otherwise each costs a call and a thread-local load.
+namespace peso::cuda::emu {
+
+class RaceDetector;
+
+// The detector of the GPU thread now running on this host thread; nullptr when none.
+void set_active_race_detector(RaceDetector* detector);
+
+// True once an instrumented translation unit has started (its constructor calls __tsan_init).
+bool instrumented_code_linked();
+
+}  // namespace peso::cuda::emu
