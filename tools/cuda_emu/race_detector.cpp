@@ -84,7 +84,9 @@ void RaceDetector::begin_block(uint3 block_index, unsigned threads, const unsign
     block_serial_ = barrier_serial_ = next_serial();
     barriers_ = 0;
     block_index_ = block_index;
-    lane_clocks_.assign(std::size_t{threads} * 32, 0);
+    // No reset: a clock left by an earlier block is older than any access of
+    // this one, so it orders nothing, as a zero would.
+    if (lane_clocks_.size() < std::size_t{threads} * 32) lane_clocks_.resize(std::size_t{threads} * 32);
     block_starts_.emplace_back(block_serial_, block_index);
     const auto arena = reinterpret_cast<std::uintptr_t>(shared_arena);
     if (!arena_ || arena_->begin() != arena || arena_->size() != arena_bytes) {
@@ -169,10 +171,6 @@ ShadowRegion* RaceDetector::region_of(std::uintptr_t address) {
 
 // ---- accesses ------------------------------------------------------------------------------
 
-bool RaceDetector::live(AccessRecord r, bool shared) const {
-    return r.bits != 0 && r.serial() >= (shared ? block_serial_ : launch_serial_);
-}
-
 // Whether a live record's access happens before the current thread's next one.
 bool RaceDetector::ordered_before_now(AccessRecord r) const {
     const std::uint64_t serial = r.serial();
@@ -197,55 +195,54 @@ void RaceDetector::access(const void* address, std::size_t size, AccessKind kind
         region = region_of(begin);
         if (region == nullptr) return;  // not device memory: a local, a parameter, the host's
     }
+    const Probe probe{current_serial(), shared ? block_serial_ : launch_serial_, kind, encode_code(code)};
     const std::uintptr_t end = std::min(begin + size, region->begin() + region->size());
     const unsigned shift = region->shift();
-    const std::int32_t encoded = encode_code(code);
     for (std::size_t cell = (begin - region->begin()) >> shift;; ++cell) {
         const std::uintptr_t cell_begin = region->begin() + (cell << shift);
         const std::uintptr_t from = std::max(begin, cell_begin);
         const std::uintptr_t to = std::min(end, cell_begin + (std::uintptr_t{1} << shift));
         if (from >= to) break;
         const unsigned mask = ((1u << (to - from)) - 1) << (from - cell_begin);
-        check_cell(*region, cell, mask, shared, kind, encoded, begin, size, code);
-        if (conflict_) return;
+        if (const int slot = check_cell(*region, cell, mask, probe); slot >= 0) {
+            conflict_ = Conflict{region, shared, begin, size, kind, code, region->record(slot, cell), slot == 0,
+                                 region->code(slot, cell)};
+            return;
+        }
     }
 }
 
-void RaceDetector::check_cell(ShadowRegion& region, std::size_t cell, unsigned byte_mask, bool shared,
-                              AccessKind kind, std::int32_t code, std::uintptr_t address, std::size_t size,
-                              const void* raw_code) {
+// Checks one cell against the access and records it; returns the slot of the
+// earlier access it races with, or -1.
+inline int RaceDetector::check_cell(ShadowRegion& region, std::size_t cell, unsigned byte_mask, const Probe& probe) {
+    const auto live = [&](AccessRecord r) { return r.bits != 0 && r.serial() >= probe.stale_before; };
     // A pair conflicts when one of them is a plain write: a plain read of a
     // word that others update atomically (a CAS loop's first load) does not.
-    const bool atomic = is_atomic(kind);
-    const bool plain_write = is_write(kind) && !atomic;
-    const auto conflicts = [&](int slot) {
-        const AccessRecord r = region.record(slot, cell);
-        return live(r, shared) && (r.byte_mask() & byte_mask) != 0 && (plain_write || (slot == 0 && !r.atomic())) &&
+    const bool atomic = is_atomic(probe.kind);
+    const bool plain_write = is_write(probe.kind) && !atomic;
+    const auto conflicts = [&](AccessRecord r, bool write_slot) {
+        return live(r) && (r.byte_mask() & byte_mask) != 0 && (plain_write || (write_slot && !r.atomic())) &&
                !ordered_before_now(r);
     };
-    const auto report = [&](int slot) {
-        conflict_ = Conflict{&region, shared, address, size, kind, raw_code, region.record(slot, cell), slot == 0,
-                             region.code(slot, cell)};
-    };
-    if (conflicts(0)) return report(0);
-    const AccessRecord mine = AccessRecord::make(current_serial(), thread_, atomic, byte_mask);
+    AccessRecord& last_write = region.record(0, cell);
     AccessRecord& first_read = region.record(1, cell);
     AccessRecord& second_read = region.record(2, cell);
-    if (is_write(kind)) {
-        for (int slot : {1, 2}) {
-            if (conflicts(slot)) return report(slot);
-        }
-        region.record(0, cell) = mine;
-        region.code(0, cell) = code;
+    if (conflicts(last_write, true)) return 0;
+    const AccessRecord mine = AccessRecord::make(probe.serial, thread_, atomic, byte_mask);
+    if (is_write(probe.kind)) {
+        if (conflicts(first_read, false)) return 1;
+        if (conflicts(second_read, false)) return 2;
+        last_write = mine;
+        region.code(0, cell) = probe.code;
         // Reads of these bytes all happen before this write: later accesses need only check the write.
-        for (AccessRecord* r : {&first_read, &second_read}) {
-            if ((r->byte_mask() & ~byte_mask) == 0) *r = AccessRecord{};
-        }
-        return;
+        if ((first_read.byte_mask() & ~byte_mask) == 0) first_read = AccessRecord{};
+        if ((second_read.byte_mask() & ~byte_mask) == 0) second_read = AccessRecord{};
+        return -1;
     }
-    // Keep the last two reads that a later write could race with.
+    if (first_read.bits == mine.bits) return -1;  // this thread again, with no synchronization since
+    // Keep the last two reads that a later write could race with, preferring one of an earlier block.
     const auto superseded = [&](AccessRecord r) {
-        return !live(r, shared) || ((r.byte_mask() & ~byte_mask) == 0 && ordered_before_now(r));
+        return !live(r) || ((r.byte_mask() & ~byte_mask) == 0 && ordered_before_now(r));
     };
     if (!superseded(first_read) &&
         (superseded(second_read) || second_read.serial() >= block_serial_ || first_read.serial() < block_serial_)) {
@@ -253,7 +250,8 @@ void RaceDetector::check_cell(ShadowRegion& region, std::size_t cell, unsigned b
         region.code(2, cell) = region.code(1, cell);
     }
     first_read = mine;
-    region.code(1, cell) = code;
+    region.code(1, cell) = probe.code;
+    return -1;
 }
 
 // ---- reports --------------------------------------------------------------------------------

@@ -81,9 +81,13 @@ private:
 
     void refresh_allocations();
     ShadowRegion* region_of(std::uintptr_t address);
-    void check_cell(ShadowRegion& region, std::size_t cell, unsigned byte_mask, bool shared, AccessKind kind,
-                    std::int32_t code, std::uintptr_t address, std::size_t size, const void* raw_code);
-    bool live(AccessRecord r, bool shared) const;
+    struct Probe {
+        std::uint64_t serial;        // now
+        std::uint64_t stale_before;  // records older than this are of earlier launches (or blocks)
+        AccessKind kind;
+        std::int32_t code;
+    };
+    int check_cell(ShadowRegion& region, std::size_t cell, unsigned byte_mask, const Probe& probe);
     bool ordered_before_now(AccessRecord r) const;
     std::string describe_earlier_thread(AccessRecord r) const;
     std::string describe_place(const Conflict& c) const;
@@ -95,7 +99,6 @@ private:
     std::uint64_t barrier_serial_ = 0;
     unsigned barriers_ = 0;  // passed by the block, for messages
     uint3 block_index_{};
-    unsigned threads_ = 0;
     std::vector<std::pair<std::uint64_t, uint3>> block_starts_;  // to name the block of an earlier access
     std::vector<std::uint64_t> lane_clocks_;  // per thread, 32 entries: what it knows of its warp's lanes
     unsigned thread_ = 0;
