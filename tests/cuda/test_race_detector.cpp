@@ -13,6 +13,7 @@
 #include "backends/cuda/check.h"
 #include "backends/cuda/cuda_compat.h"
 #include "backends/cuda/launch.h"
+#include "peso.h"
 
 namespace race_fixtures {
 
@@ -339,4 +340,14 @@ TEST_CASE("race detector: off unless asked for") {
     const emu::RaceCheckGuard off(false);
     const DeviceBuffer<int> counter(zeros<int>(1));
     CHECK_NOTHROW(launch(fx::plain_increment, 2, 64, 0, nullptr, counter.get()));
+}
+
+TEST_CASE("race detector: the backend's kernels are instrumented and checked") {
+    if (!detectors_available()) return;
+    const emu::RaceCheckGuard on(true);
+    const peso::Tensor x = peso::ones({64, 64}).to(peso::Device::cuda(0));
+    const std::uint64_t before = emu::race_checked_accesses();
+    const std::vector<float> total = x.sum().to(peso::Device::cpu()).contiguous().to_vector<float>();
+    CHECK(total.at(0) == 4096.0f);
+    CHECK(emu::race_checked_accesses() - before >= 4096);  // at least every element read once
 }

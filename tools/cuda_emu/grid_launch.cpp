@@ -218,6 +218,8 @@ void* dynamic_shared_memory() {
     return runner_on_gpu_thread("dynamic_shared", std::source_location::current()).dynamic_shared();
 }
 
+std::uint64_t race_checked_accesses() { return host_thread().race.checked_accesses(); }
+
 void trap(const std::source_location& site) { runner_on_gpu_thread("__trap", site).trap(site); }
 
 }  // namespace peso::cuda::emu

@@ -7,6 +7,8 @@
 // the emulated backend and the cuda tests, except in the AddressSanitizer
 // build, where the two instrumentations cannot be combined; there the
 // detectors are unavailable and a launch runs unchecked.
+#include <cstdint>
+
 namespace peso::cuda::emu {
 
 // True when instrumented kernel code is linked into the program.
@@ -16,6 +18,10 @@ bool race_check_available();
 // (1 or 0, default 0). Has no effect when the detectors are unavailable.
 bool race_check_enabled();
 void set_race_check(bool on);
+
+// How many accesses to shared and device memory the detectors have checked on
+// the calling host thread, for tests that a kernel is instrumented.
+std::uint64_t race_checked_accesses();
 
 // Turns race checking on (or off) for a scope.
 class RaceCheckGuard {

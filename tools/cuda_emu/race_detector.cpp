@@ -195,6 +195,7 @@ void RaceDetector::access(const void* address, std::size_t size, AccessKind kind
         region = region_of(begin);
         if (region == nullptr) return;  // not device memory: a local, a parameter, the host's
     }
+    ++checked_;
     const Probe probe{current_serial(), shared ? block_serial_ : launch_serial_, kind, encode_code(code)};
     const std::uintptr_t end = std::min(begin + size, region->begin() + region->size());
     const unsigned shift = region->shift();

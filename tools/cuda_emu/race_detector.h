@@ -48,6 +48,7 @@ public:
     void on_warp_sync(unsigned warp, unsigned lanes);
     // The race found since the last call, described; nullopt when none.
     std::optional<std::string> take_report();
+    std::uint64_t checked_accesses() const { return checked_; }
 
     // Around each switch to a GPU thread's fiber: while it runs, its accesses are checked.
     void enter_thread(unsigned linear, const void* stack_low, std::size_t stack_bytes);
@@ -118,6 +119,7 @@ private:
 
     std::optional<Conflict> conflict_;  // the first race of the launch; later accesses go unchecked
     bool reported_ = false;
+    std::uint64_t checked_ = 0;
 };
 
 }  // namespace peso::cuda::emu

@@ -15,8 +15,7 @@ std::atomic<bool> instrumented{false};
 }  // namespace
 
 void set_active_race_detector(RaceDetector* detector) { active_detector = detector; }
-bool instrumented_code_linked() { return instrumented.load(std::memory_order_relaxed); }
-bool race_check_available() { return instrumented_code_linked(); }
+bool race_check_available() { return instrumented.load(std::memory_order_relaxed); }
 
 }  // namespace peso::cuda::emu
 

@@ -10,9 +10,8 @@ namespace peso::cuda::emu {
 class RaceDetector;
 
 // The detector of the GPU thread now running on this host thread; nullptr when none.
+// (race_check_available(), race_check.h, is true once an instrumented
+// translation unit has started: its constructor calls __tsan_init.)
 void set_active_race_detector(RaceDetector* detector);
-
-// True once an instrumented translation unit has started (its constructor calls __tsan_init).
-bool instrumented_code_linked();
 
 }  // namespace peso::cuda::emu
