@@ -71,6 +71,32 @@ __global__ void plain_increment_shared(int* out) {
     if (threadIdx.x == 0) *out = *counter;
 }
 
+// Two block sums in a row through one scratch array, as a row kernel computes
+// a mean and then a variance. Without the barrier on entry, a warp's second
+// sum may overwrite scratch[0] before every thread has read the first: a race
+// that no thread order of the emulator shows, since every thread reads
+// scratch[0] before its first shuffle, and lane 0 writes only after the last one.
+__global__ void two_block_sums(const float* in, float* out, bool entry_barrier) {
+    PESO_SHARED(float[32], scratch);
+    const unsigned lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+    float sums[2];
+    for (int pass = 0; pass < 2; ++pass) {
+        if (entry_barrier) __syncthreads();
+        float v = in[threadIdx.x] * static_cast<float>(pass + 1);
+        for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(full_mask, v, offset);
+        if (lane == 0) scratch[warp] = v;
+        __syncthreads();
+        if (warp == 0) {
+            float w = lane < blockDim.x / 32 ? scratch[lane] : 0.0f;
+            for (int offset = 16; offset > 0; offset /= 2) w += __shfl_down_sync(full_mask, w, offset);
+            if (lane == 0) scratch[0] = w;
+        }
+        __syncthreads();
+        sums[pass] = scratch[0];
+    }
+    out[threadIdx.x] = sums[0] + sums[1];
+}
+
 // ---- correct ---------------------------------------------------------------------------
 
 // A tree sum in shared memory with a barrier at every level, then a warp-shuffle finish.
@@ -298,6 +324,28 @@ TEST_CASE("race detector: a non-atomic += shared by threads, in global and in dy
         INFO(shared);
         CHECK(shared.find("data race on shared memory") != std::string::npos);
         CHECK(shared.find("byte 0 of the dynamic shared memory") != std::string::npos);
+    });
+}
+
+TEST_CASE("race detector: a reused scratch array without its entry barrier, which no thread order shows") {
+    if (!detectors_available()) return;
+    const DeviceBuffer<float> in(std::vector<float>(256, 1.0f)), out(zeros<float>(256));
+    {
+        const emu::RaceCheckGuard off(false);
+        for (const emu::ThreadOrder order : {emu::ThreadOrder::forward, emu::ThreadOrder::reverse}) {
+            const emu::ThreadOrderGuard guard(order);
+            launch(fx::two_block_sums, 1, 256, 0, nullptr, in.get(), out.get(), false);
+            CHECK(out.to_host() == std::vector<float>(256, 256.0f + 512.0f));
+        }
+    }
+    for_each_order([&] {
+        const std::string report =
+            race_report([&] { launch(fx::two_block_sums, 1, 256, 0, nullptr, in.get(), out.get(), false); });
+        INFO(report);
+        CHECK(report.find("data race on shared memory") != std::string::npos);
+        check_names_both_sides(report);
+        CHECK(race_report([&] { launch(fx::two_block_sums, 1, 256, 0, nullptr, in.get(), out.get(), true); }) == "");
+        CHECK(out.to_host() == std::vector<float>(256, 256.0f + 512.0f));
     });
 }
 

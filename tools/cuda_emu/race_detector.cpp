@@ -241,12 +241,20 @@ inline int RaceDetector::check_cell(ShadowRegion& region, std::size_t cell, unsi
         return -1;
     }
     if (first_read.bits == mine.bits) return -1;  // this thread again, with no synchronization since
-    // Keep the last two reads that a later write could race with, preferring one of an earlier block.
+    // Keep this read and one earlier read that a later write could race with:
+    // one of an earlier block (it races with any later plain write) or else one
+    // of another warp than this read's, so that whenever threads of several
+    // warps read the word in this barrier interval, a write there by any thread
+    // races with one of the two kept.
     const auto superseded = [&](AccessRecord r) {
         return !live(r) || ((r.byte_mask() & ~byte_mask) == 0 && ordered_before_now(r));
     };
-    if (!superseded(first_read) &&
-        (superseded(second_read) || second_read.serial() >= block_serial_ || first_read.serial() < block_serial_)) {
+    const auto worth = [&](AccessRecord r) {
+        if (superseded(r)) return 0;
+        if (r.serial() < block_serial_) return 3;
+        return r.thread() / 32 != thread_ / 32 ? 2 : 1;
+    };
+    if (worth(first_read) >= worth(second_read)) {
         second_read = first_read;
         region.code(2, cell) = region.code(1, cell);
     }
