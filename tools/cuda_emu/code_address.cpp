@@ -7,7 +7,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -48,10 +50,7 @@ std::string frame(const std::string& function, const std::string& place) {
     return fmt::format("{} in {}", basename_of(where), function);
 }
 
-}  // namespace
-
-std::string describe_code_address(const void* return_address) {
-    if (return_address == nullptr) return "an unknown line";
+std::string describe_uncached(const void* return_address) {
     const auto pc = reinterpret_cast<std::uintptr_t>(return_address) - 1;  // inside the call instruction
     Dl_info info{};
     if (::dladdr(reinterpret_cast<const void*>(pc), &info) == 0 || info.dli_fname == nullptr) {
@@ -68,6 +67,19 @@ std::string describe_code_address(const void* return_address) {
     if (!lines.empty() && lines[0] != "??") return fmt::format("{} (no line table)", lines[0]);
     if (info.dli_sname != nullptr) return fmt::format("{} (no line table)", demangled(info.dli_sname));
     return fmt::format("code address {:#x} in {}", pc, info.dli_fname);
+}
+
+}  // namespace
+
+std::string describe_code_address(const void* return_address) {
+    if (return_address == nullptr) return "an unknown line";
+    // Each description runs addr2line on the whole program: once per address is enough.
+    static std::mutex mutex;
+    static std::map<const void*, std::string> described;
+    const std::lock_guard lock(mutex);
+    auto it = described.find(return_address);
+    if (it == described.end()) it = described.emplace(return_address, describe_uncached(return_address)).first;
+    return it->second;
 }
 
 }  // namespace peso::cuda::emu
