@@ -83,7 +83,6 @@ void RaceDetector::begin_block(uint3 block_index, unsigned threads, const unsign
                                std::size_t arena_bytes) {
     block_serial_ = barrier_serial_ = next_serial();
     barriers_ = 0;
-    block_index_ = block_index;
     // No reset: a clock left by an earlier block is older than any access of
     // this one, so it orders nothing, as a zero would.
     if (lane_clocks_.size() < std::size_t{threads} * 32) lane_clocks_.resize(std::size_t{threads} * 32);

@@ -99,7 +99,6 @@ private:
     std::uint64_t block_serial_ = 0;
     std::uint64_t barrier_serial_ = 0;
     unsigned barriers_ = 0;  // passed by the block, for messages
-    uint3 block_index_{};
     std::vector<std::pair<std::uint64_t, uint3>> block_starts_;  // to name the block of an earlier access
     std::vector<std::uint64_t> lane_clocks_;  // per thread, 32 entries: what it knows of its warp's lanes
     unsigned thread_ = 0;
