@@ -3,7 +3,9 @@
 //             the baby GPT, a 6-layer 384-d char model and GPT-2 124M, with
 //             the peak resident memory of the process;
 //   generate  tokens/s of GPT-2 124M sampling 200 tokens after a 16-token
-//             prompt with the KV cache (batch 1);
+//             prompt with the KV cache (batch 1), and the fraction of the
+//             memory-bandwidth ceiling (weight bytes x tokens/s over STREAM's
+//             triad measured in the same run) it reaches; --bf16: bf16 weights;
 //   mfu       the three training workloads' model FLOPs per step, step time
 //             and model FLOPs utilisation against the sgemm peak measured in
 //             the same run, beside the same workloads in PyTorch
@@ -40,6 +42,7 @@
 #include "backends/host_allocator.h"
 #include "bench/sgemm_peak.h"
 #include "bench/timing.h"
+#include "bench/triad_bandwidth.h"
 #include "models/gpt/generation.h"
 #include "models/gpt/gpt.h"
 #include "nn/clip_grad.h"
@@ -258,12 +261,21 @@ void bench_mfu(TrainOptions to, int rounds, const std::string& script) {
     }
 }
 
-void bench_generate(int runs, Device device) {
+// The bytes a batch-1 token reads at least once: every parameter (the tied
+// head counted once), in the model's dtype.
+double weight_bytes(models::Gpt& model) {
+    double bytes = 0;
+    for (const auto& [name, p] : model.named_parameters()) bytes += static_cast<double>(p.nbytes());
+    return bytes;
+}
+
+void bench_generate(int runs, Device device, bool bf16) {
     models::GptConfig c = models::GptConfig::preset("gpt2", 50257, 1024);
     c.dropout = 0.0;
     manual_seed(1337);
     models::Gpt model(c);
     model.to(device);
+    if (bf16) model.to(DType::bf16);  // bf16 weights and KV cache, as `peso gpt sample --dtype bf16`
     std::vector<std::int64_t> prompt;
     for (int i = 0; i < 16; ++i) prompt.push_back(1000 + 37 * i);
     models::SamplingOptions so;
@@ -277,10 +289,15 @@ void bench_generate(int runs, Device device) {
         const double dt = bench::now_seconds() - t0;
         rates.push_back(static_cast<double>(out.size() - prompt.size()) / dt);
     }
-    fmt::print("gpt2 124M generate: 16-token prompt + 200 new tokens, batch 1, KV cache: {:.1f} tokens/s "
-               "(median of {}; "
-               "peak RSS {:.2f} GB)\n",
-               bench::median(rates), runs, peak_rss_gb());
+    const double rate = bench::median(rates);
+    fmt::print("gpt2 124M generate{}: 16-token prompt + 200 new tokens, batch 1, KV cache: {:.1f} tokens/s "
+               "(median of {}; peak RSS {:.2f} GB)\n",
+               bf16 ? " bf16" : "", rate, runs, peak_rss_gb());
+    if (!device.is_cpu()) return;
+    const double bytes = weight_bytes(model), triad = bench::measure_triad_bandwidth();
+    fmt::print("  weights {:.1f} MB; triad bandwidth {:.1f} GB/s ({} threads): ceiling {:.1f} tokens/s, "
+               "reached {:.2f} of it\n",
+               bytes / 1e6, triad / 1e9, omp_get_max_threads(), triad / bytes, rate * bytes / triad);
 }
 
 }  // namespace
@@ -318,7 +335,7 @@ int run_benchmarks(int argc, char** argv) {
             known = true;
         }
         if (w == "generate") {
-            bench_generate(3, to.device);
+            bench_generate(3, to.device, to.bf16);
             known = true;
         }
         if (!known) {
