@@ -10,6 +10,7 @@
 #include "backends/backend.h"
 #include "backends/cuda/caching_allocator.h"
 #include "backends/cuda/cuda_compat.h"
+#include "backends/cuda/pinned_staging.h"
 
 PESO_CUDA_NAMESPACE_BEGIN
 
@@ -20,6 +21,7 @@ public:
     DeviceType device_type() const override { return DeviceType::cuda; }
     Allocator& allocator() override { return allocator_; }
     CachingAllocator& caching_allocator() { return allocator_; }
+    PinnedStaging& pinned_staging() { return staging_; }
     int device() const { return device_; }
 
     void copy(const TensorArg& dst, const TensorArg& src) override;
@@ -74,6 +76,7 @@ public:
 private:
     int device_;
     CachingAllocator allocator_;
+    PinnedStaging staging_;
 };
 
 // The backend of CUDA device `index`; throws DeviceError when there is none.
