@@ -24,6 +24,7 @@
 #include "peso.h"
 #include "tools/cuda_emu/async_streams.h"
 #include "tools/cuda_emu/device_limits.h"
+#include "tools/cuda_emu/fault_injection.h"
 
 __global__ void peso_streams_add_one(float* data, int n) {
     const int i = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
@@ -225,6 +226,22 @@ TEST_CASE("async streams: queries do not wait, a polling loop ends, a queued ker
     PESO_CUDA_CHECK(cudaStreamSynchronize(stream.s));  // reported once
 }
 
+TEST_CASE("async streams: a queued kernel that faults makes the device's error sticky when it runs") {
+    const emu::AsyncModeGuard async(true, 7);
+    emu::clear_faults();
+    DeviceFloats d;
+    emu::fault_next_launch(cudaErrorIllegalAddress);
+    add_one_on(nullptr, d.data);  // the launch succeeds: the kernel has not run
+    void* p = nullptr;
+    CHECK(cudaMalloc(&p, 64) == cudaSuccess);  // nor has it when the next call comes
+    CHECK(cudaFree(p) == cudaErrorIllegalAddress);  // cudaFree waits for the device: now it has
+    CHECK(cudaStreamSynchronize(nullptr) == cudaErrorIllegalAddress);
+    CHECK(cudaGetLastError() == cudaErrorIllegalAddress);  // sticky: not cleared
+    CHECK(cudaMalloc(&p, 64) == cudaErrorIllegalAddress);
+    emu::clear_faults();
+    (void)cudaGetLastError();
+}
+
 TEST_CASE("async streams: a block freed on one stream and reused while another still uses it is reported") {
     const emu::AsyncModeGuard async(true, 7);
     cuda::CachingAllocator alloc(0);
@@ -331,7 +348,9 @@ TEST_CASE("async streams: matmul on two streams, each with its own cuBLAS handle
     CHECK(c2.to(Device::cpu()).to_vector<float>() == doubled);
 }
 
-TEST_CASE("cuda matmul: integer batches beyond the 65535 blocks of gridDim.z") {
+// 65538 blocks of 256 threads: about 5 s on the emulator, so skipped here and
+// run by the slow label (tests/CMakeLists.txt: slow_cuda_large_grids, --no-skip).
+TEST_CASE("cuda matmul: integer batches beyond the 65535 blocks of gridDim.z" * doctest::skip()) {
     const std::int64_t batches = 65535 + 3;
     const Tensor a = arange(0, static_cast<double>(batches * 2), 1, TensorOptions(DType::i32)).reshape(Dims{batches, 1, 2});
     const Tensor b = full(Dims{batches, 2, 1}, 1.0, TensorOptions(DType::i32));
