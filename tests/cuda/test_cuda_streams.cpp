@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 #include <string>
@@ -21,6 +22,9 @@
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/launch.h"
 #include "backends/cuda/stream.h"
+#include "models/gpt/gpt.h"
+#include "nn/clip_grad.h"
+#include "nn/optim/adam.h"
 #include "peso.h"
 #include "tools/cuda_emu/async_streams.h"
 #include "tools/cuda_emu/device_limits.h"
@@ -312,6 +316,60 @@ TEST_CASE("async streams: host-to-device copies go through pinned staging, so th
     std::memset(src.data_ptr(), 0, src.nbytes());  // ... while the caller's memory changes
     CHECK(on_device.to(Device::cpu()).to_vector<float>() == host);
     CHECK(cuda::cuda_backend(0).pinned_staging().buffers() >= std::max<std::size_t>(buffers_before, 1));
+}
+
+namespace {
+
+// Three AdamW steps of a small GPT whose parameters and data are uploaded on
+// the default stream, trained on `stream`; the side stream waits for the
+// uploads unless told not to (PyTorch: side.wait_stream(current_stream())).
+std::vector<float> train_gpt_on(cudaStream_t stream, bool wait_for_uploads = true) {
+    models::GptConfig c;
+    c.n_layer = 2;
+    c.n_head = 2;
+    c.n_embd = 16;
+    c.block_size = 8;
+    c.vocab_size = 13;
+    Generator gen(3);
+    models::Gpt model(c, &gen);
+    model.to(Device::cuda(0));
+    const Tensor data = randint(0, c.vocab_size, {2, 9}, TensorOptions(DType::i64), &gen).to(Device::cuda(0));
+    const Tensor x = data.narrow(1, 0, 8), y = data.narrow(1, 1, 8);
+    const Event uploaded;
+    PESO_CUDA_CHECK(cudaEventRecord(uploaded.e, nullptr));
+    if (wait_for_uploads) PESO_CUDA_CHECK(cudaStreamWaitEvent(stream, uploaded.e, 0));
+    std::vector<float> losses;
+    const cuda::StreamGuard on_stream(stream);
+    nn::optim::AdamW opt(model.optimizer_groups(0.1), {});
+    std::vector<Tensor> params;
+    for (const auto& [name, p] : model.named_parameters()) params.push_back(p);
+    for (int step = 0; step < 3; ++step) {
+        const models::GptOutput out = model.forward(x, y);
+        opt.zero_grad();
+        out.loss.backward();
+        (void)nn::clip_grad_norm_(params, 1.0);
+        opt.step();
+        losses.push_back(out.loss.item<float>());  // waits for the stream: its work is done before the model goes
+    }
+    return losses;
+}
+
+}  // namespace
+
+TEST_CASE("async streams: GPT training on a non-blocking side stream") {
+    const emu::AsyncModeGuard async(true, 11);
+    const std::vector<float> on_default = train_gpt_on(nullptr);
+    REQUIRE(on_default.size() == 3);
+    CHECK(std::isfinite(on_default[2]));
+    const Stream side(cudaStreamNonBlocking);
+    SUBCASE("correct: the side stream waits for the uploads") { CHECK(train_gpt_on(side.s) == on_default); }
+    SUBCASE("broken: it does not, and reads memory the uploads have not written yet") {
+        // The token ids are still the fresh memory's 0xff bytes when the
+        // embedding's bounds check reads them on the side stream.
+        CHECK_THROWS_WITH_AS(train_gpt_on(side.s, /*wait_for_uploads*/ false), doctest::Contains("index -1"),
+                             IndexError);
+    }
+    PESO_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
 TEST_CASE("streams: the current stream is per host thread and per device") {
