@@ -100,7 +100,7 @@ private:
         char* ptr;
         bool small;
         bool allocated = false;  // also while freed and waiting for events
-        std::vector<cudaStream_t> stream_uses;  // streams besides `stream` (record_stream)
+        std::vector<cudaStream_t> stream_uses{};  // streams besides `stream` (record_stream)
         int pending_events = 0;
         Block* prev = nullptr;  // neighbours in the same segment
         Block* next = nullptr;

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "tools/cuda_emu/device_memory.h"
+#include "tools/cuda_emu/fault_injection.h"
 #include "tools/cuda_emu/runtime_state.h"
 #include "tools/cuda_emu/async_streams.h"
 #include "tools/cuda_emu/stream_scheduler.h"
@@ -53,6 +54,7 @@ cublasStatus_t gemm_strided_batched(cublasHandle_t handle, cublasOperation_t ta,
     namespace emu = peso::cuda::emu;
     emu::WorkItem work;
     work.run = [=, alpha = *alpha, beta = *beta] {
+        if (emu::device_state() != cudaSuccess) return;  // a faulted device runs nothing more
         for (int i = 0; i < batch; ++i)
             gemm(CblasColMajor, to_cblas(ta), to_cblas(tb), m, n, k, alpha, A + sa * i, lda, B + sb * i, ldb, beta,
                  C + sc * i, ldc);

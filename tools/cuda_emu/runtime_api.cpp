@@ -263,11 +263,15 @@ cudaError_t copy_memory(void* dst, const void* src, size_t count, cudaMemcpyKind
         if (blocking) run_until_stream_done(key);
         auto staged = std::make_shared<std::vector<unsigned char>>(static_cast<const unsigned char*>(src),
                                                                    static_cast<const unsigned char*>(src) + count);
-        work.run = [dst, staged] { std::memcpy(dst, staged->data(), staged->size()); };
+        work.run = [dst, staged] {
+            if (device_state() == cudaSuccess) std::memcpy(dst, staged->data(), staged->size());
+        };
         work.ranges = {range_of_copy(dst, count)};
         submit(key, std::move(work));
     } else {
-        work.run = [dst, src, count] { std::memmove(dst, src, count); };
+        work.run = [dst, src, count] {
+            if (device_state() == cudaSuccess) std::memmove(dst, src, count);
+        };
         work.ranges = {range_of_copy(dst, count), range_of_copy(src, count)};
         const StreamMark mark = submit(key, std::move(work));
         if (dst_pageable || (blocking && !(dst_device && src_device))) run_until(mark);
@@ -284,7 +288,10 @@ cudaError_t set_memory(void* devPtr, int value, size_t count, cudaStream_t strea
         return record_error(cudaErrorInvalidValue);
     }
     WorkItem work;
-    work.run = [devPtr, value, count] { std::memset(devPtr, value, count); };
+    // A faulted device runs no more work.
+    work.run = [devPtr, value, count] {
+        if (device_state() == cudaSuccess) std::memset(devPtr, value, count);
+    };
     work.describe = [count] { return std::to_string(count) + "-byte cudaMemset"; };
     work.ranges = {range_of_copy(devPtr, count)};
     submit(stream_key(stream), std::move(work));

@@ -174,7 +174,7 @@ void set_async_mode(bool on) {
 }
 
 AsyncModeGuard::AsyncModeGuard(bool on, std::uint64_t seed) : saved_(async_mode()) {
-    if (on && !saved_) {
+    if (on) {  // the scope's order replays from its seed, whatever ran before
         Scheduler& s = scheduler();
         const std::lock_guard lock(s.mutex);
         s.rng.seed(seed ^ 0xa5a5a5a5ull);
