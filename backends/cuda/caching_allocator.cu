@@ -221,8 +221,8 @@ void CachingAllocator::record_free_events(Block* block) {
 // first event not yet complete stops the walk, as later ones were recorded later.
 void CachingAllocator::process_events() {
     while (!events_.empty()) {
-        auto [event, block] = events_.front();
-        const cudaError_t err = cudaEventQuery(event);
+        const auto [event, block] = events_.front();
+        const cudaError_t err = cudaEventQuery(event);  // may throw a queued kernel's emulator error: nothing changed yet
         if (err == cudaErrorNotReady) break;
         if (err != cudaSuccess) {
             (void)cudaGetLastError();
@@ -236,15 +236,25 @@ void CachingAllocator::process_events() {
 
 void CachingAllocator::synchronize_and_free_events() {
     DeviceGuard guard(device_);
-    for (auto [event, block] : events_) {
-        if (const cudaError_t err = cudaEventSynchronize(event); err != cudaSuccess) {
-            (void)cudaGetLastError();
-            report_dropped_error("waiting for a freed block's event failed: " + describe_cuda_error(err));
+    // Every event is waited for and released even if a wait throws (the
+    // emulator reports a failed kernel at the wait that ran it); the first
+    // exception goes on after the walk.
+    std::exception_ptr first_error;
+    while (!events_.empty()) {
+        const auto [event, block] = events_.front();
+        events_.pop_front();
+        try {
+            if (const cudaError_t err = cudaEventSynchronize(event); err != cudaSuccess) {
+                (void)cudaGetLastError();
+                report_dropped_error("waiting for a freed block's event failed: " + describe_cuda_error(err));
+            }
+        } catch (...) {
+            if (!first_error) first_error = std::current_exception();
         }
         (void)cudaEventDestroy(event);
         if (--block->pending_events == 0) release_block(block);
     }
-    events_.clear();
+    if (first_error) std::rethrow_exception(first_error);
 }
 
 std::size_t CachingAllocator::blocks_awaiting_events() const {
