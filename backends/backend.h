@@ -80,8 +80,10 @@ public:
 
     // ---- fused cross-entropy over the rows of (N,C) logits ------------------
     // logits contiguous floating; target (N) int64 and valid (N) bool, any
-    // stride; the targets of valid rows lie in [0, C) (checked by the caller),
-    // the others are not read. loss (N) = logsumexp(row) - row[target], 0 on
+    // stride; the targets of valid rows lie in [0, C) (checked by the caller,
+    // or, when checks_on_device(), by a recorded check: a valid row's target
+    // outside [0, C) then gives a NaN loss and a 0 gradient row), the others
+    // are not read. loss (N) = logsumexp(row) - row[target], 0 on
     // invalid rows; lse (N) gets each row's logsumexp, or is undefined.
     virtual void cross_entropy(const TensorArg& loss, const TensorArg& lse, const TensorArg& logits,
                                const TensorArg& target, const TensorArg& valid) = 0;
@@ -124,15 +126,38 @@ public:
     // number of threads (the gradient norm of clip_grad_norm_).
     virtual void norm_powers(const TensorArg& out, std::span<const TensorArg> inputs, double p) = 0;
 
+    // ---- checks made on the device ----------------------------------------
+    // A device that runs ahead of the host (a GPU) checks index values and
+    // class targets itself, so that the host need not wait for it before
+    // every embedding or loss: the front-end records the check and raises the
+    // failure at the next copy to the host (tensor/device_checks.h). Its
+    // indexing kernels must then skip, never follow, an index out of range.
+    virtual bool checks_on_device() const { return false; }
+    // Queued: if bad[i] for some i (bad bool, value int64, same sizes,
+    // contiguous), check `id` (> 0) failed with value[i]; the first failure
+    // is kept until taken.
+    virtual void record_check(const TensorArg& bad, const TensorArg& value, std::int32_t id);
+    // The first check failed since the last call ({0, 0} if none), as of the
+    // last copy_to_host (which waited for the device); clears it.
+    struct FailedCheck {
+        std::int32_t id = 0;
+        std::int64_t value = 0;
+    };
+    virtual FailedCheck take_failed_check() { return {}; }
+
     // ---- indexing ----------------------------------------------------------
     // in (outer, n, inner), index (k) int64, out (outer, k, inner); contiguous.
-    // Indices are validated by the caller.
+    // Indices are validated by the caller, or by a recorded check when
+    // checks_on_device() (then a row outside [0, n) is skipped: out gets 0s).
     virtual void index_select(const TensorArg& out, const TensorArg& in, const TensorArg& index) = 0;
-    // self (outer, n, inner) += alpha * src (outer, k, inner) at rows index (k).
+    // self (outer, n, inner) += alpha * src (outer, k, inner) at rows index (k)
+    // (rows outside [0, n) skipped, as above).
     virtual void index_add(const TensorArg& self, const TensorArg& index, const TensorArg& src, Scalar alpha) = 0;
-    // out[..i..] = in[..index[..i..]..] along dim; index and out share sizes.
+    // out[..i..] = in[..index[..i..]..] along dim; index and out share sizes
+    // (an index outside in's size along dim gives 0, as above).
     virtual void gather(const TensorArg& out, const TensorArg& in, const TensorArg& index, int dim) = 0;
-    // self[..index[..i..]..] = src[..i..] (or += when accumulate) along dim.
+    // self[..index[..i..]..] = src[..i..] (or += when accumulate) along dim
+    // (an index outside self's size along dim is skipped, as above).
     virtual void scatter(const TensorArg& self, const TensorArg& index, const TensorArg& src, int dim,
                          bool accumulate) = 0;
 

@@ -114,4 +114,9 @@ std::string device_backend_name(DeviceType type) {
     return r.cuda_backend.name;
 }
 
+void Backend::record_check(const TensorArg& /*bad*/, const TensorArg& /*value*/, std::int32_t /*id*/) {
+    // Only a backend that says checks_on_device() is asked to record checks.
+    throw Error(fmt::format("backend '{}' checks values on the host; it records no device checks", name()));
+}
+
 }  // namespace peso

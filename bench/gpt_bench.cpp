@@ -3,7 +3,9 @@
 //             the baby GPT, a 6-layer 384-d char model and GPT-2 124M, with
 //             the peak resident memory of the process;
 //   generate  tokens/s of GPT-2 124M sampling 200 tokens after a 16-token
-//             prompt with the KV cache (batch 1);
+//             prompt with the KV cache (batch 1), and the fraction of the
+//             memory-bandwidth ceiling (weight bytes x tokens/s over STREAM's
+//             triad measured in the same run) it reaches; --bf16: bf16 weights;
 //   mfu       the three training workloads' model FLOPs per step, step time
 //             and model FLOPs utilisation against the sgemm peak measured in
 //             the same run, beside the same workloads in PyTorch
@@ -12,14 +14,16 @@
 // Weights are random (speed does not depend on them); batches are random ids.
 // Run: peso_gpt_bench [train|generate|mfu|baby|small|gpt2] [--steps N] [--warmup N] [--seq T]
 //                      [--checkpoint-activations] [--rounds N] [--torch-script PATH]
-//                      [--batch B] [--composite-attention] [--bf16]
+//                      [--batch B] [--composite-attention] [--bf16] [--device cpu|cuda[:N]]
 //   --seq T and --batch B override the sequence length (GPT-2's default here
 //   is 64) and the batch size;
 //   --composite-attention runs attention as matmul + mask + softmax + matmul
 //   (the (B, H, T, T) weights in memory) instead of the fused op;
 //   --checkpoint-activations recomputes each block during backward;
 //   --rounds N (mfu) alternates peso and PyTorch N times per workload;
-//   --bf16 trains under peso::autocast (bf16 matrix products, fp32 weights).
+//   --bf16 trains under peso::autocast (bf16 matrix products, fp32 weights);
+//   --device runs train and generate on that device (each step ends with the
+//   loss read, which waits for the device, so step times are whole).
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <omp.h>
@@ -38,6 +42,7 @@
 #include "backends/host_allocator.h"
 #include "bench/sgemm_peak.h"
 #include "bench/timing.h"
+#include "bench/triad_bandwidth.h"
 #include "models/gpt/generation.h"
 #include "models/gpt/gpt.h"
 #include "nn/clip_grad.h"
@@ -100,6 +105,7 @@ struct TrainOptions {
     std::int64_t batch = 0;  // 0: the case's default
     bool checkpoint_activations = false;
     bool bf16 = false;  // mixed precision (peso::autocast)
+    Device device = Device::cpu();
 };
 
 struct TrainResult {
@@ -115,13 +121,14 @@ TrainResult bench_train(const TrainCase& tc, const TrainOptions& to) {
     models::GptConfig config = tc.config;
     config.checkpoint_activations = to.checkpoint_activations;
     models::Gpt model(config);
+    model.to(to.device);
     memory_report("model");
     nn::optim::AdamWOptions o;
     o.lr = 6e-4;
     o.beta2 = 0.99;
     nn::optim::AdamW opt(model.optimizer_groups(0.1), o);
-    const Tensor idx = randint(0, tc.config.vocab_size, {batch, T});
-    const Tensor targets = randint(0, tc.config.vocab_size, {batch, T});
+    const Tensor idx = randint(0, tc.config.vocab_size, {batch, T}).to(to.device);
+    const Tensor targets = randint(0, tc.config.vocab_size, {batch, T}).to(to.device);
     std::vector<double> times;
     float loss = 0;
     std::optional<autocast> mixed_precision;
@@ -143,10 +150,11 @@ TrainResult bench_train(const TrainCase& tc, const TrainOptions& to) {
     std::int64_t params = 0;
     for (const auto& [name, p] : model.named_parameters())
         if (name != "transformer.wpe.weight") params += p.numel();
-    fmt::print("{:<6} {:>2}L {:>2}H {:>4}d  B={:<2} T={:<4}{} {:>9.1f} ms/step {:>9.0f} tok/s   (min {:.1f}, max {:.1f}; "
+    fmt::print("{:<6} {:>2}L {:>2}H {:>4}d  B={:<2} T={:<4}{}{} {:>9.1f} ms/step {:>9.0f} tok/s   (min {:.1f}, max {:.1f}; "
                "loss {:.3f}; peak RSS {:.2f} GB)\n",
                tc.name, tc.config.n_layer, tc.config.n_head, tc.config.n_embd, batch, T,
-               std::string(to.checkpoint_activations ? " ckpt" : "") + (to.bf16 ? " bf16" : ""), med * 1e3,
+               std::string(to.checkpoint_activations ? " ckpt" : "") + (to.bf16 ? " bf16" : ""),
+               to.device.is_cpu() ? std::string() : " " + to.device.str(), med * 1e3,
                static_cast<double>(batch * T) / med, *std::min_element(times.begin(), times.end()) * 1e3,
                *std::max_element(times.begin(), times.end()) * 1e3, loss, peak_rss_gb());
     return {med, params, T, batch};
@@ -253,11 +261,21 @@ void bench_mfu(TrainOptions to, int rounds, const std::string& script) {
     }
 }
 
-void bench_generate(int runs) {
+// The bytes a batch-1 token reads at least once: every parameter (the tied
+// head counted once), in the model's dtype.
+double weight_bytes(models::Gpt& model) {
+    double bytes = 0;
+    for (const auto& [name, p] : model.named_parameters()) bytes += static_cast<double>(p.nbytes());
+    return bytes;
+}
+
+void bench_generate(int runs, Device device, bool bf16) {
     models::GptConfig c = models::GptConfig::preset("gpt2", 50257, 1024);
     c.dropout = 0.0;
     manual_seed(1337);
     models::Gpt model(c);
+    model.to(device);
+    if (bf16) model.to(DType::bf16);  // bf16 weights and KV cache, as `peso gpt sample --dtype bf16`
     std::vector<std::int64_t> prompt;
     for (int i = 0; i < 16; ++i) prompt.push_back(1000 + 37 * i);
     models::SamplingOptions so;
@@ -271,15 +289,20 @@ void bench_generate(int runs) {
         const double dt = bench::now_seconds() - t0;
         rates.push_back(static_cast<double>(out.size() - prompt.size()) / dt);
     }
-    fmt::print("gpt2 124M generate: 16-token prompt + 200 new tokens, batch 1, KV cache: {:.1f} tokens/s "
-               "(median of {}; "
-               "peak RSS {:.2f} GB)\n",
-               bench::median(rates), runs, peak_rss_gb());
+    const double rate = bench::median(rates);
+    fmt::print("gpt2 124M generate{}: 16-token prompt + 200 new tokens, batch 1, KV cache: {:.1f} tokens/s "
+               "(median of {}; peak RSS {:.2f} GB)\n",
+               bf16 ? " bf16" : "", rate, runs, peak_rss_gb());
+    if (!device.is_cpu()) return;
+    const double bytes = weight_bytes(model), triad = bench::measure_triad_bandwidth();
+    fmt::print("  weights {:.1f} MB; triad bandwidth {:.1f} GB/s ({} threads): ceiling {:.1f} tokens/s, "
+               "reached {:.2f} of it\n",
+               bytes / 1e6, triad / 1e9, omp_get_max_threads(), triad / bytes, rate * bytes / triad);
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_benchmarks(int argc, char** argv) {
     std::vector<std::string> what;
     TrainOptions to;
     int rounds = 1;
@@ -295,6 +318,7 @@ int main(int argc, char** argv) {
         else if (std::strcmp(argv[i], "--composite-attention") == 0) nn::functional::set_fused_attention_enabled(false);
         else if (std::strcmp(argv[i], "--rounds") == 0 && has_value) rounds = std::max(1, std::atoi(argv[++i]));
         else if (std::strcmp(argv[i], "--torch-script") == 0 && has_value) torch_script = argv[++i];
+        else if (std::strcmp(argv[i], "--device") == 0 && has_value) to.device = Device::parse(argv[++i]);
         else what.emplace_back(argv[i]);
     }
     if (what.empty()) what = {"train", "generate"};
@@ -311,12 +335,22 @@ int main(int argc, char** argv) {
             known = true;
         }
         if (w == "generate") {
-            bench_generate(3);
+            bench_generate(3, to.device, to.bf16);
             known = true;
         }
         if (!known) {
             fmt::print(stderr, "peso_gpt_bench: unknown benchmark '{}' (train, generate, mfu, baby, small, gpt2)\n", w);
             return 2;
         }
+    }
+    return 0;
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run_benchmarks(argc, argv);
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "peso_gpt_bench: {}\n", e.what());
+        return 1;
     }
 }

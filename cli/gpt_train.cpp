@@ -484,7 +484,7 @@ int run_train(TrainArgs a) {
         if (world > 1) distributed::allreduce(*comm, stats);
         const double loss = stats.data_ptr<double>()[0] / world;
         stop = stats.data_ptr<double>()[1] > 0;
-        if (a.grad_clip > 0) nn::clip_grad_norm_(model.parameters(), a.grad_clip);
+        if (a.grad_clip > 0) nn::clip_grad_norm_tensor_(model.parameters(), a.grad_clip);  // no host read on a GPU
         const double lr = opt->lr(0);
         if (zero) zero->step();
         else opt->step();

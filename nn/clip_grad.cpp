@@ -16,19 +16,25 @@ double combine(double total, double v, bool inf) {
     return (v > total || v != v) ? v : total;
 }
 
+using DeviceGroups = std::vector<std::pair<Device, std::vector<Tensor>>>;
+
+// The gradients of each device, in order of first appearance.
+DeviceGroups by_device(const std::vector<Tensor>& grads) {
+    DeviceGroups groups;
+    for (const Tensor& g : grads) {
+        auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& d) { return d.first == g.device(); });
+        if (group == groups.end()) group = groups.insert(groups.end(), {g.device(), {}});
+        group->second.push_back(g);
+    }
+    return groups;
+}
+
 // sum |g|^p (or max |g|) over all gradients: one backend call per device
 // (one parallel region, or a few launches, for all of a device's gradients).
 double power_sum(const std::vector<Tensor>& grads, double p) {
-    std::vector<std::pair<Device, std::vector<Tensor>>> by_device;
-    for (const Tensor& g : grads) {
-        auto group = std::find_if(by_device.begin(), by_device.end(),
-                                  [&](const auto& d) { return d.first == g.device(); });
-        if (group == by_device.end()) group = by_device.insert(by_device.end(), {g.device(), {}});
-        group->second.push_back(g);
-    }
     const bool inf = std::isinf(p);
     double total = 0.0;
-    for (const auto& [device, device_grads] : by_device) {
+    for (const auto& [device, device_grads] : by_device(grads)) {
         const Tensor powers = native::to_device(native::norm_powers(device_grads, p), Device::cpu());
         const double* v = powers.data_ptr<double>();
         for (std::int64_t i = 0; i < powers.numel(); ++i) total = combine(total, v[i], inf);
@@ -71,6 +77,32 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
     if (coef == 1.0) return total;
     NoGradGuard no_grad;
     for (Tensor g : grads) g.mul_(coef);
+    return total;
+}
+
+Tensor clip_grad_norm_tensor_(const std::vector<Tensor>& params, double max_norm, double norm_type,
+                              bool error_if_nonfinite) {
+    const std::vector<Tensor> grads = defined_grads(params);
+    // On the host the norm costs no wait: the double path, which skips the no-op scaling.
+    if (grads.empty() || grads.front().device().is_cpu() || error_if_nonfinite)
+        return scalar_tensor(clip_grad_norm_(params, max_norm, norm_type, error_if_nonfinite), DType::f64);
+    PESO_CHECK(norm_type > 0.0, ValueError, "clip_grad_norm_tensor_: norm_type must be positive or infinite, got {}",
+               norm_type);
+    NoGradGuard no_grad;
+    const bool inf = std::isinf(norm_type);
+    const Device home = grads.front().device();
+    std::vector<Tensor> partial;
+    for (const auto& [device, device_grads] : by_device(grads)) {
+        const Tensor powers = native::norm_powers(device_grads, norm_type);
+        partial.push_back((inf ? amax(powers, {0}) : sum(powers, {0})).to(home));
+    }
+    Tensor acc = partial.front();
+    for (std::size_t i = 1; i < partial.size(); ++i) acc = inf ? maximum(acc, partial[i]) : add(acc, partial[i]);
+    const Tensor total = inf || norm_type == 1.0 ? acc
+                         : norm_type == 2.0     ? sqrt(acc)
+                                                : pow(acc, 1.0 / norm_type);
+    const Tensor coef = clamp(div(Scalar(max_norm), add(total, 1e-6)), std::nullopt, 1.0);
+    for (Tensor g : grads) g.mul_(coef.to(g.device()).to(g.dtype()));
     return total;
 }
 

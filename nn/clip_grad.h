@@ -23,6 +23,15 @@ double grad_norm(const std::vector<Tensor>& params, double norm_type = 2.0);
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type = 2.0,
                        bool error_if_nonfinite = false);
 
+// The same, with the total norm left where the gradients are, as a 0-d
+// float64 tensor: on a GPU nothing is read on the host (the multiplication by
+// the coefficient always runs, as in PyTorch), so the CPU can queue the
+// optimizer step while the device still works. error_if_nonfinite needs the
+// norm on the host and reads it. Gradients on several devices are summed on
+// the first one's.
+Tensor clip_grad_norm_tensor_(const std::vector<Tensor>& params, double max_norm, double norm_type = 2.0,
+                              bool error_if_nonfinite = false);
+
 // Clamps every gradient in place to [-clip_value, clip_value].
 void clip_grad_value_(const std::vector<Tensor>& params, double clip_value);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tensor/device_checks.h"
+
 namespace peso::nn {
 
 namespace {
@@ -87,7 +89,11 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
     }
     c.valid = native::ne(c.target, ignore_index);
     const Tensor bad = native::logical_and(c.valid, native::logical_or(native::lt(c.target, 0), native::ge(c.target, C)));
-    if (native::any(bad).item<bool>()) {
+    if (native::device_checks_values(bad.device())) {
+        native::check_on_device(bad, c.target, fmt::format("{}: target ", op),
+                                fmt::format(" is out of bounds for {} classes (input shape {}, ignore_index {})", C,
+                                            input.sizes(), ignore_index));
+    } else if (native::any(bad).item<bool>()) {
         const Tensor first = native::argmax(native::to_dtype(bad.flatten(), DType::i64));
         const std::int64_t value = c.target.flatten().select(0, first.item<std::int64_t>()).item<std::int64_t>();
         throw IndexError(fmt::format("{}: target {} is out of bounds for {} classes (input shape {}, ignore_index {})",

@@ -1,6 +1,7 @@
 // Copies, conversions and fills.
 #include "backends/registry.h"
 #include "tensor/broadcast.h"
+#include "tensor/device_checks.h"
 #include "tensor/native.h"
 
 namespace peso::native {
@@ -13,6 +14,8 @@ Tensor transfer(const Tensor& src, Device device) {
     if (src.numel() == 0) return out;
     if (device.is_cpu()) {
         backend_for(src.device()).copy_to_host(out.data_ptr(), src.data_ptr(), src.nbytes());
+        // The host has waited for the device: checks it made meanwhile are decided.
+        raise_failed_device_checks(src.device());
     } else if (src.device().is_cpu()) {
         backend_for(device).copy_from_host(out.data_ptr(), src.data_ptr(), src.nbytes());
     } else {

@@ -2,6 +2,7 @@
 // backend call for the per-row losses (with each row's logsumexp, saved for
 // the backward) or for the gradient of the logits.
 #include "backends/registry.h"
+#include "tensor/device_checks.h"
 #include "tensor/native.h"
 
 namespace peso::native {
@@ -33,6 +34,11 @@ void check_rows(const char* op, const Tensor& logits, const Tensor& target, cons
 void check_targets(const Tensor& logits, const Tensor& target, const Tensor& valid) {
     const std::int64_t classes = logits.size(1);
     const Tensor bad = logical_and(valid, logical_or(lt(target, 0), ge(target, classes)));
+    if (device_checks_values(bad.device())) {
+        check_on_device(bad, target, "cross_entropy_rows: target ",
+                        fmt::format(" is out of bounds for {} classes (logits {})", classes, logits.sizes()));
+        return;
+    }
     if (!any(bad).item<bool>()) return;
     const std::int64_t row = argmax(to_dtype(bad, DType::i64)).item<std::int64_t>();
     throw IndexError(fmt::format("cross_entropy_rows: target {} of row {} is out of bounds for {} classes (logits {})",

@@ -6,6 +6,7 @@
 
 #include "backends/registry.h"
 #include "tensor/broadcast.h"
+#include "tensor/device_checks.h"
 #include "tensor/native.h"
 
 namespace peso::native {
@@ -45,6 +46,15 @@ ValueRange value_range(const Tensor& index) {
 // every value of index lies in [0, size).
 void check_index_values(const Tensor& index, std::int64_t size, int dim, const char* op) {
     if (index.numel() == 0) return;
+    if (device_checks_values(index.device())) {
+        // On a GPU: checked by a kernel queued before the op (whose kernels skip
+        // bad indices), reported at the next read from the device.
+        const Tensor idx = to_dtype(index, DType::i64);
+        check_on_device(logical_or(lt(idx, 0), ge(idx, size)), idx, fmt::format("{}: index ", op),
+                        fmt::format(" is out of bounds for dim {} with size {} (valid indices are 0..{})", dim, size,
+                                    size - 1));
+        return;
+    }
     const ValueRange r = value_range(index);
     const std::int64_t bad = r.min < 0 ? r.min : r.max;
     PESO_CHECK(r.min >= 0 && r.max < size, IndexError,

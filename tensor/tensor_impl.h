@@ -23,7 +23,9 @@ struct TensorImpl {
     std::shared_ptr<AutogradMeta> autograd;
 
     void* data() const {
-        return static_cast<char*>(storage->data()) + offset * static_cast<std::int64_t>(itemsize(dtype));
+        char* const base = static_cast<char*>(storage->data());
+        // A 0-byte storage has no block: an offset into nothing stays nothing.
+        return base == nullptr ? nullptr : base + offset * static_cast<std::int64_t>(itemsize(dtype));
     }
 };
 

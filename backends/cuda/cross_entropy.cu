@@ -3,6 +3,7 @@
 // reductions), the backward writes (exp(x - lse) - one_hot) * g in one pass.
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 #include "backends/cuda/block_reduce.cuh"
 #include "backends/cuda/cuda_backend.h"
@@ -42,7 +43,12 @@ __global__ void cross_entropy_kernel(const T* logits, T* loss, std::int64_t loss
         if (threadIdx.x == 0) {
             const T lse = st.max + std::log(st.sum);
             if (v.lse != nullptr) v.lse[row * v.lse_stride] = lse;
-            loss[row * loss_stride] = v.valid[row * v.valid_stride] ? lse - x[v.target[row * v.target_stride]] : T(0);
+            // A target out of range was recorded by the front-end's device check: NaN, never a stray read.
+            const std::int64_t t = v.target[row * v.target_stride];
+            const bool in_range = t >= 0 && t < n;
+            loss[row * loss_stride] = !v.valid[row * v.valid_stride]
+                                          ? T(0)
+                                          : (in_range ? lse - x[t] : std::numeric_limits<T>::quiet_NaN());
         }
     }
 }
@@ -53,10 +59,11 @@ __global__ void cross_entropy_backward_kernel(const T* logits, T* dlogits, const
     for (std::int64_t row = blockIdx.x; row < rows; row += gridDim.x) {
         const T* x = logits + row * n;
         T* dx = dlogits + row * n;
-        const bool ok = v.valid[row * v.valid_stride];
+        const bool valid = v.valid[row * v.valid_stride];
+        const std::int64_t t = valid ? v.target[row * v.target_stride] : -1;
+        const bool ok = valid && t >= 0 && t < n;  // an out-of-range target (recorded as failed): a 0 row
         const T g = ok ? grad[row * grad_stride] : T(0);
         const T lse = v.lse[row * v.lse_stride];
-        const std::int64_t t = ok ? v.target[row * v.target_stride] : -1;
         for (std::int64_t i = threadIdx.x; i < n; i += blockDim.x)
             dx[i] = ok ? (std::exp(x[i] - lse) - (i == t ? T(1) : T(0))) * g : T(0);
     }

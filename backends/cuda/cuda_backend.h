@@ -5,6 +5,8 @@
 // (the CPU BLAS under the emulator), memory from a caching allocator, work
 // queued on the calling thread's current stream (backends/cuda/stream.h).
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "backends/backend.h"
@@ -73,10 +75,27 @@ public:
               bool largest) override;
     void cumsum(const TensorArg& out, const TensorArg& in) override;
 
+    bool checks_on_device() const override { return true; }
+    void record_check(const TensorArg& bad, const TensorArg& value, std::int32_t id) override;
+    FailedCheck take_failed_check() override;
+
+    // The first failed device check (backends/cuda/device_checks.cu), in pinned host memory.
+    struct CheckRecord {
+        int id;
+        long long value;
+    };
+
 private:
+    struct PinnedFree {
+        void operator()(CheckRecord* p) const noexcept;
+    };
+    CheckRecord* check_record();
+
     int device_;
     CachingAllocator allocator_;
     PinnedStaging staging_;
+    std::mutex check_mutex_;
+    std::unique_ptr<CheckRecord, PinnedFree> check_record_;
 };
 
 // The backend of CUDA device `index`; throws DeviceError when there is none.

@@ -36,25 +36,33 @@ __device__ __forceinline__ void accumulate(T* dst, T v) {
     }
 }
 
+// Index values are checked by the front-end on the device (Backend::
+// record_check) while these kernels run, so each one also skips, never
+// follows, an index outside [0, n): the failure is reported at the next copy
+// to the host, and no kernel reads or writes out of bounds meanwhile.
+__device__ __forceinline__ bool in_range(std::int64_t i, std::int64_t n) { return i >= 0 && i < n; }
+
 template <class T>
-__global__ void index_select_kernel(const T* in, Arg3 in_s, const std::int64_t* index, std::int64_t index_stride,
-                                    T* out, Arg3 out_s, std::int64_t k, std::int64_t inner, std::int64_t total) {
+__global__ void index_select_kernel(const T* in, Arg3 in_s, std::int64_t n, const std::int64_t* index,
+                                    std::int64_t index_stride, T* out, Arg3 out_s, std::int64_t k, std::int64_t inner,
+                                    std::int64_t total) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += stride) {
         const std::int64_t i = e % inner, j = (e / inner) % k, o = e / inner / k;
         const std::int64_t row = index[j * index_stride];
-        out[o * out_s.s0 + j * out_s.s1 + i * out_s.s2] = in[o * in_s.s0 + row * in_s.s1 + i * in_s.s2];
+        out[o * out_s.s0 + j * out_s.s1 + i * out_s.s2] = in_range(row, n) ? in[o * in_s.s0 + row * in_s.s1 + i * in_s.s2] : T{};
     }
 }
 
 template <class T, class W>
-__global__ void index_add_kernel(T* self, Arg3 self_s, const std::int64_t* index, std::int64_t index_stride,
+__global__ void index_add_kernel(T* self, Arg3 self_s, std::int64_t n, const std::int64_t* index, std::int64_t index_stride,
                                  const T* src, Arg3 src_s, W alpha, std::int64_t k, std::int64_t inner,
                                  std::int64_t total) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < total; e += stride) {
         const std::int64_t i = e % inner, j = (e / inner) % k, o = e / inner / k;
         const std::int64_t row = index[j * index_stride];
+        if (!in_range(row, n)) continue;
         const T v = static_cast<T>(alpha * static_cast<W>(src[o * src_s.s0 + j * src_s.s1 + i * src_s.s2]));
         accumulate(self + o * self_s.s0 + row * self_s.s1 + i * self_s.s2, v);
     }
@@ -69,6 +77,7 @@ struct DimInfo {
     std::int64_t inner;        // product of index.sizes after dim
     std::int64_t target_stride;  // the indexed argument's stride along dim
     std::int64_t index_stride;   // index's stride along dim
+    std::int64_t target_size;    // the indexed argument's size along dim: indices lie in [0, target_size)
 };
 
 template <class T>
@@ -80,7 +89,7 @@ __global__ void gather_kernel(OffsetCalc<3> calc, DimInfo info, const std::int64
         calc.offsets(e, off);
         const std::int64_t c = (e / info.inner) % info.size;
         const std::int64_t target = index[off[0]];
-        out[off[1]] = in[off[2] + (target - c) * info.target_stride];
+        out[off[1]] = in_range(target, info.target_size) ? in[off[2] + (target - c) * info.target_stride] : T{};
     }
 }
 
@@ -93,6 +102,7 @@ __global__ void scatter_kernel(OffsetCalc<3> calc, DimInfo info, const std::int6
         calc.offsets(e, off);
         const std::int64_t c = (e / info.inner) % info.size;
         const std::int64_t target = index[off[0]];
+        if (!in_range(target, info.target_size)) continue;
         T* dst = self + off[2] + (target - c) * info.target_stride;
         if (accumulate_values) {
             accumulate(dst, src[off[1]]);
@@ -110,7 +120,7 @@ __global__ void scatter_kernel(OffsetCalc<3> calc, DimInfo info, const std::int6
 DimInfo dim_info(const TensorArg& index, const TensorArg& target, int dim) {
     std::int64_t inner = 1;
     for (int d = dim + 1; d < index.dim(); ++d) inner *= index.sizes[d];
-    return {dim, index.sizes[dim], inner, target.strides[dim], index.strides[dim]};
+    return {dim, index.sizes[dim], inner, target.strides[dim], index.strides[dim], target.sizes[dim]};
 }
 
 }  // namespace
@@ -123,7 +133,7 @@ void CudaBackend::index_select(const TensorArg& out, const TensorArg& in, const 
         using T = typename decltype(tag)::type;
         const unsigned threads = threads_for(total);
         launch(index_select_kernel<T>, grid_for(total, threads), threads, 0, current_stream(), in.ptr<const T>(),
-               arg3(in), index.ptr<const std::int64_t>(), index.strides[0], out.ptr<T>(), arg3(out), index.sizes[0],
+               arg3(in), in.sizes[1], index.ptr<const std::int64_t>(), index.strides[0], out.ptr<T>(), arg3(out), index.sizes[0],
                in.sizes[2], total);
     });
 }
@@ -139,7 +149,7 @@ void CudaBackend::index_add(const TensorArg& self, const TensorArg& index, const
         using W = std::conditional_t<std::is_floating_point_v<T>, T, Int>;
         const unsigned threads = threads_for(total);
         launch(index_add_kernel<T, W>, grid_for(total, threads), threads, 0, current_stream(), self.ptr<T>(),
-               arg3(self), index.ptr<const std::int64_t>(), index.strides[0], src.ptr<const T>(), arg3(src),
+               arg3(self), self.sizes[1], index.ptr<const std::int64_t>(), index.strides[0], src.ptr<const T>(), arg3(src),
                alpha.to<W>(), index.sizes[0], src.sizes[2], total);
     });
 }

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "core/bfloat16.h"
 #include "peso.h"
 
 using namespace peso;
@@ -181,4 +182,25 @@ TEST_CASE("allclose and equal") {
     CHECK_FALSE(allclose(a, add(a, 1e-3)));
     CHECK(equal(a, a.clone()));
     CHECK_FALSE(equal(a, ones({2})));
+}
+
+TEST_CASE("a floating Scalar's integer value is defined for NaN, infinities and huge values") {
+    // The plain cast is undefined behaviour there (clang's UBSan stops on it); every -inf mask fill makes one.
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    CHECK(Scalar(std::nan("")).to_int() == kMin);
+    CHECK(Scalar(-INFINITY).to_int() == kMin);
+    CHECK(Scalar(INFINITY).to_int() == kMin);
+    CHECK(Scalar(1e300).to_int() == kMin);
+    CHECK(Scalar(9223372036854775807.0).to_int() == kMin);  // rounds to 2^63: out of range
+    CHECK(Scalar(-9223372036854775808.0).to_int() == kMin);  // -2^63: in range, exactly the minimum
+    CHECK(Scalar(-2.7).to_int() == -2);
+    CHECK(Scalar(2.7).to<std::int32_t>() == 2);
+    CHECK(Scalar(255.9).to<std::uint8_t>() == 255);
+    CHECK(Scalar(256.0).to<std::uint8_t>() == 0);
+    CHECK(Scalar(-INFINITY).to_double() == -INFINITY);
+    // Number classes keep the floating path: a NaN fill of a bf16 tensor stays NaN, not T's minimum.
+    CHECK(std::isnan(static_cast<float>(Scalar(std::nan("")).to<bfloat16>())));
+    CHECK(static_cast<float>(Scalar(-2.5).to<bfloat16>()) == -2.5f);
+    // An op taking such a Scalar keeps its floating value: -inf into a float tensor.
+    CHECK(full({2}, -INFINITY).data_ptr<float>()[1] == -INFINITY);
 }
