@@ -10,8 +10,15 @@
 //    (small pool: any remainder; large pool: above 1 MiB). Freed neighbours
 //    in a segment merge again.
 //  - Free lists are per stream: a block is reused only by work queued on the
-//    stream it was allocated on, which runs after the block's previous uses,
-//    so no synchronization is needed.
+//    stream it was allocated on, which runs after the block's previous uses
+//    there, so no synchronization is needed. A block used on other streams too
+//    must be told so (record_stream, as PyTorch's Tensor.record_stream): when
+//    it is freed, an event is recorded on each of those streams, and the block
+//    is reused only once they have all completed.
+//  - Poisoning (always under the emulator, PESO_CUDA_POISON=1 on a GPU): a
+//    block going back to its free list is first filled with 0xff bytes (NaN
+//    as float, -1 as int) on its stream, after every use, so that a kernel
+//    still reading a freed tensor reads garbage rather than the old values.
 //  - When cudaMalloc runs out of memory, the cache is emptied and the call
 //    retried; then OutOfMemoryError. Any other cudaMalloc error is a
 //    DeviceError naming it.
@@ -22,10 +29,13 @@
 // then hits the end of an allocation instead of a neighbouring block.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "backends/allocator.h"
 #include "backends/cuda/cuda_compat.h"
@@ -65,9 +75,16 @@ public:
     CachingAllocator(const CachingAllocator&) = delete;
     CachingAllocator& operator=(const CachingAllocator&) = delete;
 
-    // On the calling thread's current stream (backends/cuda/stream.h).
+    // On the calling thread's current stream of the allocator's device (backends/cuda/stream.h).
     void* allocate(std::size_t nbytes) override;
     void deallocate(void* p, std::size_t nbytes) noexcept override;
+    // The block at `p` (a pointer allocate returned) is also used by work on
+    // `stream`: when it is freed, it is not reused until that work is done.
+    void record_stream(void* p, cudaStream_t stream);
+    // Blocks freed and waiting for other streams' events.
+    std::size_t blocks_awaiting_events() const;
+    bool poisons() const { return poison_; }
+    static constexpr int kPoisonByte = 0xff;
     AllocatorStats stats() const override;
     CachingAllocatorStats detailed_stats() const;
     // Returns every segment with no live block to cudaFree.
@@ -82,7 +99,9 @@ private:
         std::size_t size;
         char* ptr;
         bool small;
-        bool allocated = false;
+        bool allocated = false;  // also while freed and waiting for events
+        std::vector<cudaStream_t> stream_uses{};  // streams besides `stream` (record_stream)
+        int pending_events = 0;
         Block* prev = nullptr;  // neighbours in the same segment
         Block* next = nullptr;
     };
@@ -97,15 +116,23 @@ private:
     void* system_malloc(std::size_t size);
     void release_free_segments();
     void free_block(Block* block);
+    void record_free_events(Block* block);
+    void process_events();
+    void synchronize_and_free_events();
+    void release_block(Block* block);
+    void poison(const Block& block);
+    void check_not_in_use(Block* block, std::size_t size, cudaStream_t stream);
     void report_dropped_error(const std::string& what) noexcept;
 
     int device_;
     bool caching_;
+    bool poison_;
     mutable std::mutex mutex_;
     Pool small_free_;
     Pool large_free_;
     std::unordered_map<void*, Block*> live_;
     std::unordered_map<void*, std::size_t> direct_;  // caching off: pointer -> size
+    std::deque<std::pair<cudaEvent_t, Block*>> events_;  // in the order they were recorded
     CachingAllocatorStats stats_;
 };
 

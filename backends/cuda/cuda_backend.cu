@@ -21,7 +21,7 @@ bool caching_enabled() {
 
 }  // namespace
 
-CudaBackend::CudaBackend(int device) : device_(device), allocator_(device, caching_enabled()) {}
+CudaBackend::CudaBackend(int device) : device_(device), allocator_(device, caching_enabled()), staging_(device) {}
 
 std::string_view CudaBackend::name() const { return PESO_CUDA_EMULATED ? "cuda-emulated" : "cuda"; }
 

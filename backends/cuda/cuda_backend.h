@@ -12,6 +12,7 @@
 #include "backends/backend.h"
 #include "backends/cuda/caching_allocator.h"
 #include "backends/cuda/cuda_compat.h"
+#include "backends/cuda/pinned_staging.h"
 
 PESO_CUDA_NAMESPACE_BEGIN
 
@@ -22,6 +23,7 @@ public:
     DeviceType device_type() const override { return DeviceType::cuda; }
     Allocator& allocator() override { return allocator_; }
     CachingAllocator& caching_allocator() { return allocator_; }
+    PinnedStaging& pinned_staging() { return staging_; }
     int device() const { return device_; }
 
     void copy(const TensorArg& dst, const TensorArg& src) override;
@@ -91,6 +93,7 @@ private:
 
     int device_;
     CachingAllocator allocator_;
+    PinnedStaging staging_;
     std::mutex check_mutex_;
     std::unique_ptr<CheckRecord, PinnedFree> check_record_;
 };

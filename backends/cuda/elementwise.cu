@@ -191,9 +191,9 @@ void CudaBackend::copy(const TensorArg& dst, const TensorArg& src) {
 void CudaBackend::copy_from_host(void* dst, const void* src, std::size_t nbytes) {
     const DeviceGuard guard(device_);
     if (nbytes == 0) return;
-    // From pageable memory the copy is staged before this returns, so the
-    // caller may free `src` at once; the device side stays stream-ordered.
-    PESO_CUDA_CHECK(cudaMemcpyAsync(dst, src, nbytes, cudaMemcpyHostToDevice, current_stream()));
+    // Through a pinned buffer (pinned_staging.h): queued without waiting,
+    // and the caller may free `src` at once.
+    staging_.copy_to_device(dst, src, nbytes, current_stream());
 }
 
 void CudaBackend::copy_to_host(void* dst, const void* src, std::size_t nbytes) {

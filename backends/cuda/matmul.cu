@@ -3,10 +3,12 @@
 // with arbitrary strides; cuBLAS is column-major, so out = a @ b is computed
 // as out^T = b^T @ a^T, and each operand is passed as is when one of its
 // matrix dims has unit stride (transposed views included), else copied.
+#include <algorithm>
 #include <atomic>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -30,19 +32,41 @@ void check_cublas(cublasStatus_t status, const char* what) {
         throw DeviceError(std::string("cuBLAS ") + what + " failed: " + cublasGetStatusString(status));
 }
 
-// One handle per host thread and device (cuBLAS handles are not thread-safe).
-cublasHandle_t cublas_handle(int device) {
+// cuBLAS's workspace per handle: what PyTorch gives it by default (32 MiB on
+// Hopper, 4 MiB before).
+std::size_t workspace_bytes(int device) {
+    int major = 0;
+    PESO_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+    return major >= 9 ? std::size_t{32} << 20 : std::size_t{4} << 20;
+}
+
+// One handle, with its own workspace, per (host thread, device, stream):
+// handles are not thread-safe, and two streams sharing one workspace would
+// race on it, as the gemms of different streams may run at once.
+cublasHandle_t cublas_handle(int device, cudaStream_t stream) {
+    struct Handle {
+        cublasHandle_t handle = nullptr;
+        void* workspace = nullptr;
+    };
     struct Handles {
-        cublasHandle_t h[16] = {};
+        std::map<std::pair<int, cudaStream_t>, Handle> by_stream;
         ~Handles() {
-            for (cublasHandle_t x : h)
-                if (x != nullptr) (void)cublasDestroy(x);
+            for (auto& [key, h] : by_stream) {
+                (void)cublasDestroy(h.handle);
+                if (h.workspace != nullptr) (void)cudaFree(h.workspace);  // waits for the device first
+            }
         }
     };
     thread_local Handles handles;
-    PESO_CHECK(device >= 0 && device < 16, DeviceError, "cuda: device {} out of range for cuBLAS handles", device);
-    if (handles.h[device] == nullptr) check_cublas(cublasCreate(&handles.h[device]), "cublasCreate");
-    return handles.h[device];
+    Handle& h = handles.by_stream[{device, stream}];
+    if (h.handle == nullptr) {
+        check_cublas(cublasCreate(&h.handle), "cublasCreate");
+        check_cublas(cublasSetStream(h.handle, stream), "cublasSetStream");
+        const std::size_t bytes = workspace_bytes(device);
+        PESO_CUDA_CHECK(cudaMalloc(&h.workspace, bytes));
+        check_cublas(cublasSetWorkspace(h.handle, h.workspace, bytes), "cublasSetWorkspace");
+    }
+    return h.handle;
 }
 
 struct Operand {
@@ -81,28 +105,38 @@ void gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, i
 
 constexpr int kTile = 16;
 
-// One 16x16 tile of out per block, the k dim in tiles through shared memory;
-// products accumulate modulo 2^64, as the reference's integer matmul wraps.
+// The grid's y and z dims take at most 65535 blocks: more row tiles or
+// batches than that are walked in loops (uniform over the block, so that
+// every thread reaches the same barriers).
+constexpr std::int64_t kMaxGridYZ = 65535;
+
+// One 16x16 tile of out per block and trip, the k dim in tiles through shared
+// memory; products accumulate modulo 2^64, as the reference's integer matmul wraps.
 template <class T>
 __global__ void matmul_tiled_kernel(const T* a, std::int64_t a0, std::int64_t a1, std::int64_t a2, const T* b,
-                                    std::int64_t b0, std::int64_t b1, std::int64_t b2, T* out, std::int64_t m,
-                                    std::int64_t n, std::int64_t k) {
+                                    std::int64_t b0, std::int64_t b1, std::int64_t b2, T* out, std::int64_t batches,
+                                    std::int64_t m, std::int64_t n, std::int64_t k) {
     PESO_SHARED(T[kTile][kTile + 1], ta);
     PESO_SHARED(T[kTile][kTile + 1], tb);
-    const std::int64_t batch = blockIdx.z, row = static_cast<std::int64_t>(blockIdx.y) * kTile + threadIdx.y,
-                       col = static_cast<std::int64_t>(blockIdx.x) * kTile + threadIdx.x;
-    unsigned long long acc = 0;
-    for (std::int64_t t = 0; t < k; t += kTile) {
-        const std::int64_t ak = t + threadIdx.x, bk = t + threadIdx.y;
-        ta[threadIdx.y][threadIdx.x] = row < m && ak < k ? a[batch * a0 + row * a1 + ak * a2] : T(0);
-        tb[threadIdx.y][threadIdx.x] = bk < k && col < n ? b[batch * b0 + bk * b1 + col * b2] : T(0);
-        __syncthreads();
-        for (int p = 0; p < kTile; ++p)
-            acc += static_cast<unsigned long long>(ta[threadIdx.y][p]) *
-                   static_cast<unsigned long long>(tb[p][threadIdx.x]);
-        __syncthreads();
+    const std::int64_t row_tiles = (m + kTile - 1) / kTile;
+    const std::int64_t col = static_cast<std::int64_t>(blockIdx.x) * kTile + threadIdx.x;
+    for (std::int64_t batch = blockIdx.z; batch < batches; batch += gridDim.z) {
+        for (std::int64_t tile = blockIdx.y; tile < row_tiles; tile += gridDim.y) {
+            const std::int64_t row = tile * kTile + threadIdx.y;
+            unsigned long long acc = 0;
+            for (std::int64_t t = 0; t < k; t += kTile) {
+                const std::int64_t ak = t + threadIdx.x, bk = t + threadIdx.y;
+                ta[threadIdx.y][threadIdx.x] = row < m && ak < k ? a[batch * a0 + row * a1 + ak * a2] : T(0);
+                tb[threadIdx.y][threadIdx.x] = bk < k && col < n ? b[batch * b0 + bk * b1 + col * b2] : T(0);
+                __syncthreads();
+                for (int p = 0; p < kTile; ++p)
+                    acc += static_cast<unsigned long long>(ta[threadIdx.y][p]) *
+                           static_cast<unsigned long long>(tb[p][threadIdx.x]);
+                __syncthreads();
+            }
+            if (row < m && col < n) out[(batch * m + row) * n + col] = static_cast<T>(acc);
+        }
     }
-    if (row < m && col < n) out[(batch * m + row) * n + col] = static_cast<T>(acc);
 }
 
 }  // namespace
@@ -128,11 +162,13 @@ void CudaBackend::matmul(const TensorArg& out, const TensorArg& a, const TensorA
     if (out.dtype == DType::i32 || out.dtype == DType::i64) {
         auto run = [&](auto tag) {
             using T = typename decltype(tag)::type;
-            const dim3 grid(static_cast<unsigned>((n + kTile - 1) / kTile),
-                            static_cast<unsigned>((m + kTile - 1) / kTile), static_cast<unsigned>(batch));
+            const std::int64_t col_tiles = (n + kTile - 1) / kTile, row_tiles = (m + kTile - 1) / kTile;
+            PESO_CHECK(col_tiles <= INT_MAX, ValueError, "cuda matmul: {} columns need more than 2^31-1 blocks", n);
+            const dim3 grid(static_cast<unsigned>(col_tiles), static_cast<unsigned>(std::min(row_tiles, kMaxGridYZ)),
+                            static_cast<unsigned>(std::min(batch, kMaxGridYZ)));
             launch(matmul_tiled_kernel<T>, grid, dim3(kTile, kTile), 0, current_stream(), a.ptr<const T>(),
                    a.strides[0], a.strides[1], a.strides[2], b.ptr<const T>(), b.strides[0], b.strides[1],
-                   b.strides[2], out.ptr<T>(), m, n, k);
+                   b.strides[2], out.ptr<T>(), batch, m, n, k);
         };
         if (out.dtype == DType::i32) run(TypeTag<std::int32_t>{});
         else run(TypeTag<std::int64_t>{});
@@ -157,8 +193,7 @@ void CudaBackend::matmul(const TensorArg& out, const TensorArg& a, const TensorA
         long long sa = 0, sb = 0;
         const auto [pa, opa] = prepare(a, m, k, scratch_a, sa);
         const auto [pb, opb] = prepare(b, k, n, scratch_b, sb);
-        cublasHandle_t h = cublas_handle(device_);
-        check_cublas(cublasSetStream(h, current_stream()), "cublasSetStream");
+        cublasHandle_t h = cublas_handle(device_, current_stream(device_));
         if constexpr (std::is_same_v<T, float>)
             check_cublas(cublasSetMathMode(h, allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
                          "cublasSetMathMode");

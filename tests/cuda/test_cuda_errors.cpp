@@ -19,6 +19,7 @@
 #include "backends/cuda/launch.h"
 #include "peso.h"
 #include "tensor/storage.h"
+#include "tools/cuda_emu/async_streams.h"
 #include "tools/cuda_emu/fault_injection.h"
 
 // Extern linkage, so that the runtime can name it (cudaFuncGetName).
@@ -33,8 +34,11 @@ namespace emu = peso::cuda::emu;
 namespace {
 
 // Starts and ends a test with no injected fault and no PESO_CUDA_SYNC,
-// passed or not.
+// passed or not. Synchronous even under PESO_EMU_ASYNC=1: these tests are of
+// messages once a kernel has faulted, and in the asynchronous mode a queued
+// kernel faults only when the host waits for it (test_cuda_streams.cpp).
 struct FaultScope {
+    emu::AsyncModeGuard sync{false};
     FaultScope() {
         emu::clear_faults();
         cuda::set_sync_launches(false);

@@ -17,6 +17,7 @@
 #endif
 
 #include "tests/cuda/test_kernels.cuh"
+#include "tools/cuda_emu/device_limits.h"
 
 namespace {
 
@@ -89,6 +90,9 @@ template <class Fn>
 std::string kernel_error_of(Fn launch_it) {
     try {
         launch_it();
+        // In the asynchronous stream mode (PESO_EMU_ASYNC=1) the kernel runs,
+        // and its error is reported, when the host waits for it.
+        (void)cudaDeviceSynchronize();
     } catch (const emu::KernelError& e) {
         return e.what();
     }
@@ -460,6 +464,7 @@ TEST_CASE("a host pointer passed to a kernel is reported before the kernel runs"
     PESO_CUDA_CHECK(cudaMallocHost(&pinned, 8 * sizeof(float)));
     std::fill(pinned, pinned + 8, 2.0f);
     launch(tk::add_one, 1, 8, 0, nullptr, pinned, 8);
+    PESO_CUDA_CHECK(cudaDeviceSynchronize());  // before the host reads what the kernel wrote
     CHECK(pinned[7] == 3.0f);
     PESO_CUDA_CHECK(cudaFreeHost(pinned));
 }
@@ -522,7 +527,7 @@ TEST_CASE("emulated device, streams and events") {
     CHECK(cudaGetDeviceProperties(&prop, 0) == cudaSuccess);
     CHECK(prop.warpSize == 32);
     CHECK(prop.maxThreadsPerBlock == 1024);
-    CHECK(prop.major == 9);
+    CHECK(prop.major == emu::device_spec().major);  // 9 unless PESO_EMU_DEVICE=a100
     CHECK(cudaSetDevice(1) == cudaErrorInvalidDevice);
     CHECK(cudaGetLastError() == cudaErrorInvalidDevice);
     int sms = 0;
@@ -537,6 +542,14 @@ TEST_CASE("emulated device, streams and events") {
     PESO_CUDA_CHECK(cudaEventCreate(&stop));
     std::vector<float> values(100, 1.0f);
     const DeviceBuffer<float> data(values);
+    // cudaMemcpy from pageable memory returns once the source is staged, and
+    // the copy runs on the legacy default stream, which a non-blocking stream
+    // does not wait for: an event orders them.
+    cudaEvent_t uploaded = nullptr;
+    PESO_CUDA_CHECK(cudaEventCreateWithFlags(&uploaded, cudaEventDisableTiming));
+    PESO_CUDA_CHECK(cudaEventRecord(uploaded, nullptr));
+    PESO_CUDA_CHECK(cudaStreamWaitEvent(stream, uploaded, 0));
+    PESO_CUDA_CHECK(cudaEventDestroy(uploaded));
     PESO_CUDA_CHECK(cudaEventRecord(start, stream));
     launch(tk::add_one, 1, 128, 0, stream, data.get(), 100);
     PESO_CUDA_CHECK(cudaMemcpyAsync(values.data(), data.get(), 100 * sizeof(float), cudaMemcpyDeviceToHost, stream));

@@ -1,15 +1,21 @@
 #include "tools/cuda_emu/cublas.h"
 
 #include <cblas.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 
 #include "tools/cuda_emu/device_memory.h"
+#include "tools/cuda_emu/fault_injection.h"
 #include "tools/cuda_emu/runtime_state.h"
+#include "tools/cuda_emu/async_streams.h"
+#include "tools/cuda_emu/stream_scheduler.h"
 
 struct peso_emu_cublasContext {
     cudaStream_t stream = nullptr;
     cublasMath_t math = CUBLAS_DEFAULT_MATH;
+    void* workspace = nullptr;
+    std::size_t workspace_bytes = 0;
 };
 
 namespace {
@@ -43,9 +49,21 @@ cublasStatus_t gemm_strided_batched(cublasHandle_t handle, cublasOperation_t ta,
         !in_device_memory(C, m, n, ldc, sc, batch))
         return CUBLAS_STATUS_INVALID_VALUE;
     if (m == 0 || n == 0) return CUBLAS_STATUS_SUCCESS;
-    for (int i = 0; i < batch; ++i)
-        gemm(CblasColMajor, to_cblas(ta), to_cblas(tb), m, n, k, *alpha, A + sa * i, lda, B + sb * i, ldb, *beta,
-             C + sc * i, ldc);
+    // Queued on the handle's stream like a kernel; alpha and beta are host
+    // scalars (CUBLAS_POINTER_MODE_HOST), read now.
+    namespace emu = peso::cuda::emu;
+    emu::WorkItem work;
+    work.run = [=, alpha = *alpha, beta = *beta] {
+        if (emu::device_state() != cudaSuccess) return;  // a faulted device runs nothing more
+        for (int i = 0; i < batch; ++i)
+            gemm(CblasColMajor, to_cblas(ta), to_cblas(tb), m, n, k, alpha, A + sa * i, lda, B + sb * i, ldb, beta,
+                 C + sc * i, ldc);
+    };
+    if (emu::async_mode()) {
+        work.ranges = {emu::range_of(A), emu::range_of(B), emu::range_of(C)};
+        work.describe = [=] { return fmt::format("cuBLAS gemm (m {}, n {}, k {}, batch {})", m, n, k, batch); };
+    }
+    emu::submit(emu::stream_key(handle->stream), std::move(work));
     return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -67,6 +85,20 @@ cublasStatus_t cublasSetStream(cublasHandle_t handle, cudaStream_t stream) {
     if (handle == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
     if (!peso::cuda::emu::is_valid_stream(stream)) return CUBLAS_STATUS_INVALID_VALUE;
     handle->stream = stream;
+    return CUBLAS_STATUS_SUCCESS;
+}
+
+cublasStatus_t cublasSetWorkspace(cublasHandle_t handle, void* workspace, size_t workspaceSizeInBytes) {
+    if (handle == nullptr) return CUBLAS_STATUS_NOT_INITIALIZED;
+    if (workspaceSizeInBytes > 0) {
+        // cuBLAS wants device memory, 256-byte aligned.
+        const auto alloc = peso::cuda::emu::find_allocation(workspace);
+        if (!alloc || alloc->kind != peso::cuda::emu::MemoryKind::device ||
+            !alloc->contains(workspace, workspaceSizeInBytes) || reinterpret_cast<std::uintptr_t>(workspace) % 256 != 0)
+            return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    handle->workspace = workspace;
+    handle->workspace_bytes = workspaceSizeInBytes;
     return CUBLAS_STATUS_SUCCESS;
 }
 

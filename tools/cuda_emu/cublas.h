@@ -15,6 +15,7 @@
 #define cublasDestroy peso_emu_cublasDestroy
 #define cublasSetStream peso_emu_cublasSetStream
 #define cublasSetMathMode peso_emu_cublasSetMathMode
+#define cublasSetWorkspace peso_emu_cublasSetWorkspace
 #define cublasGetStatusString peso_emu_cublasGetStatusString
 #define cublasSgemmStridedBatched peso_emu_cublasSgemmStridedBatched
 #define cublasDgemmStridedBatched peso_emu_cublasDgemmStridedBatched
@@ -36,6 +37,8 @@ typedef enum { CUBLAS_DEFAULT_MATH = 0, CUBLAS_PEDANTIC_MATH = 2, CUBLAS_TF32_TE
 cublasStatus_t cublasCreate(cublasHandle_t* handle);
 cublasStatus_t cublasDestroy(cublasHandle_t handle);
 cublasStatus_t cublasSetStream(cublasHandle_t handle, cudaStream_t stream);
+// Remembered (the CPU BLAS needs none); device memory, 256-byte aligned, or INVALID_VALUE.
+cublasStatus_t cublasSetWorkspace(cublasHandle_t handle, void* workspace, size_t workspaceSizeInBytes);
 // Accepted and remembered; the CPU BLAS computes float32 in full precision either way.
 cublasStatus_t cublasSetMathMode(cublasHandle_t handle, cublasMath_t mode);
 const char* cublasGetStatusString(cublasStatus_t status);

@@ -1,5 +1,6 @@
 #include "tools/cuda_emu/device_memory.h"
 
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <new>
@@ -51,7 +52,13 @@ bool Allocation::contains(const void* p, std::size_t n) const {
 
 void* allocate(std::size_t size, MemoryKind kind) {
     void* p = ::operator new(size, allocation_alignment, std::nothrow);
-    if (p != nullptr) insert(p, size, kind);
+    if (p == nullptr) return nullptr;
+    // Fresh device memory holds whatever it held before on a GPU: NaN bytes
+    // here, so that a kernel (or a copy) reading memory nothing wrote yet, for
+    // instance before the upload it forgot to wait for, shows rather than
+    // reading the zeros a fresh page would give.
+    if (kind == MemoryKind::device) std::memset(p, uninitialized_device_byte, size);
+    insert(p, size, kind);
     return p;
 }
 

@@ -22,8 +22,12 @@ struct Allocation {
     bool contains(const void* p, std::size_t n) const;
 };
 
+// What fresh device memory is filled with (NaN as float, -1 as int).
+inline constexpr unsigned char uninitialized_device_byte = 0xff;
+
 // Device allocations are aligned like cudaMalloc's (256 bytes) and sized
-// exactly, so that AddressSanitizer sees any access past their end.
+// exactly, so that AddressSanitizer sees any access past their end, and
+// filled with uninitialized_device_byte.
 void* allocate(std::size_t size, MemoryKind kind);
 // False when `p` is not the start of a live allocation of that kind.
 bool release(void* p, MemoryKind kind);

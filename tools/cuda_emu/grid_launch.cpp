@@ -16,6 +16,8 @@
 #include "tools/cuda_emu/race_check.h"
 #include "tools/cuda_emu/race_detector.h"
 #include "tools/cuda_emu/runtime_state.h"
+#include "tools/cuda_emu/async_streams.h"
+#include "tools/cuda_emu/stream_scheduler.h"
 #include "tools/cuda_emu/thread_order.h"
 
 namespace peso::cuda::emu {
@@ -55,6 +57,15 @@ cudaError_t check_configuration(const LaunchInfo& launch) {
     if (launch.dynamic_shared_bytes > max_dynamic_shared_bytes(launch.kernel)) return cudaErrorInvalidValue;
     if (!is_valid_stream(launch.stream)) return cudaErrorInvalidResourceHandle;
     return cudaSuccess;
+}
+
+// nvcc rejects a kernel whose parameters exceed the device's limit (32764
+// bytes since CUDA 12.1 on Volta and later, 4 KiB before).
+void check_parameter_size(const LaunchInfo& launch) {
+    const std::size_t limit = device_spec().max_parameter_bytes;
+    if (launch.parameter_bytes <= limit) return;
+    throw KernelError(fmt::format("CUDA emulator: {} passes {} bytes of parameters; the {} device takes at most {}",
+                                  describe_launch(launch), launch.parameter_bytes, device_spec().name, limit));
 }
 
 // Visits the grid's blocks forward, backward, or in an affine permutation
@@ -142,20 +153,14 @@ std::string describe_launch(const LaunchInfo& launch) {
                        describe_dim(launch.block), launch.dynamic_shared_bytes);
 }
 
-void run_grid(const LaunchInfo& requested, ThreadBody body, void* closure) {
+namespace {
+
+// Runs the launch's blocks on the calling thread (at once, or when the host
+// waits for the launch's stream).
+void execute_grid(const LaunchInfo& launch, ThreadBody body, void* closure) {
     // A faulted device runs nothing more.
-    if (record_error(device_state()) != cudaSuccess) return;
-    if (record_error(check_configuration(requested)) != cudaSuccess) return;
-    LaunchInfo launch = requested;
-    // Opting in to more dynamic shared memory raises the total a block may use.
-    launch.shared_bytes_limit = max_dynamic_shared_bytes(launch.kernel) > default_shared_bytes_per_block
-                                    ? optin_shared_bytes_per_block
-                                    : default_shared_bytes_per_block;
+    if (device_state() != cudaSuccess) return;
     HostThread& host = host_thread();
-    if (host.in_launch) {
-        throw KernelError(fmt::format("CUDA emulator: {} from inside a kernel; dynamic parallelism is not emulated",
-                                      describe_launch(launch)));
-    }
     // Exactly the requested size, so that AddressSanitizer reports overruns;
     // none when none was asked for, so that any use faults.
     std::unique_ptr<unsigned char[]> dynamic_shared;
@@ -176,6 +181,33 @@ void run_grid(const LaunchInfo& requested, ThreadBody body, void* closure) {
         host.runner.run_block(launch, body, closure, index, dynamic_shared.get());
     }
     end_launch();
+}
+
+}  // namespace
+
+void run_grid(const LaunchInfo& requested, ThreadBody body, std::shared_ptr<void> closure,
+              std::span<const void* const> pointers) {
+    // A faulted device takes no more launches.
+    if (record_error(device_state()) != cudaSuccess) return;
+    if (record_error(check_configuration(requested)) != cudaSuccess) return;
+    LaunchInfo launch = requested;
+    // Opting in to more dynamic shared memory raises the total a block may use.
+    launch.shared_bytes_limit = max_dynamic_shared_bytes(launch.kernel) > default_shared_bytes_per_block
+                                    ? device_spec().optin_shared_bytes_per_block
+                                    : default_shared_bytes_per_block;
+    check_parameter_size(launch);
+    if (host_thread().in_launch) {
+        throw KernelError(fmt::format("CUDA emulator: {} from inside a kernel; dynamic parallelism is not emulated",
+                                      describe_launch(launch)));
+    }
+    WorkItem work;
+    if (async_mode()) {
+        for (const void* p : pointers)
+            if (const MemoryRange r = range_of(p); r.size > 0) work.ranges.push_back(r);
+        work.describe = [launch] { return describe_launch(launch); };
+    }
+    work.run = [launch, body, closure = std::move(closure)] { execute_grid(launch, body, closure.get()); };
+    submit(stream_key(launch.stream), std::move(work));
 }
 
 void check_pointer_argument(const LaunchInfo& launch, int index, const void* pointer) {

@@ -18,6 +18,7 @@ struct LaunchInfo {
     std::size_t dynamic_shared_bytes = 0;
     cudaStream_t stream = nullptr;
     std::size_t shared_bytes_limit = 0;  // static plus dynamic, per block; set by run_grid
+    std::size_t parameter_bytes = 0;     // the kernel's parameters, as the launch passes them
 };
 
 // "kernel peso_test::block_sum<256> launched at test_emulator.cpp:42 with grid (4,1,1), block (256,1,1)".

@@ -3,7 +3,10 @@
 // kernel's parameter types once, as a real launch copies them into parameter
 // memory, checks that pointer arguments point at device-accessible memory, and
 // gives every GPU thread its own copy of the parameters.
+#include <array>
 #include <cstddef>
+#include <memory>
+#include <span>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -18,10 +21,13 @@ constexpr const char* kernel_type_name() {
     return __PRETTY_FUNCTION__;
 }
 
+// The argument as a pointer to memory, or null when it is none.
 template <class T>
-void check_argument(const LaunchInfo& launch, int index, const T& value) {
+const void* pointer_argument(const T& value) {
     if constexpr (std::is_pointer_v<T> && !std::is_function_v<std::remove_pointer_t<T>>) {
-        check_pointer_argument(launch, index, const_cast<const void*>(static_cast<const volatile void*>(value)));
+        return const_cast<const void*>(static_cast<const volatile void*>(value));
+    } else {
+        return nullptr;
     }
 }
 
@@ -33,19 +39,23 @@ void launch_kernel(void (*kernel)(Params...), LaunchInfo launch, Args&&... args)
         void (*kernel)(Params...);
         Parameters parameters;
     };
-    Closure closure{kernel, Parameters(std::forward<Args>(args)...)};
+    auto closure = std::make_shared<Closure>(Closure{kernel, Parameters(std::forward<Args>(args)...)});
     launch.kernel = reinterpret_cast<const void*>(kernel);
     launch.kernel_type = kernel_type_name<void (*)(Params...)>();
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (check_argument(launch, static_cast<int>(I), std::get<I>(closure.parameters)), ...);
-    }(std::index_sequence_for<Params...>{});
+    launch.parameter_bytes = sizeof(Parameters);
+    const std::array<const void*, sizeof...(Params) + 1> pointers = std::apply(
+        [](const auto&... p) { return std::array<const void*, sizeof...(Params) + 1>{pointer_argument(p)..., nullptr}; },
+        closure->parameters);
+    for (std::size_t i = 0; i < sizeof...(Params); ++i) {
+        if (pointers[i] != nullptr) check_pointer_argument(launch, static_cast<int>(i), pointers[i]);
+    }
     run_grid(
         launch,
         [](void* opaque) {
             Closure& c = *static_cast<Closure*>(opaque);
             std::apply(c.kernel, c.parameters);  // by value: each thread gets its own copies
         },
-        &closure);
+        std::move(closure), std::span<const void* const>(pointers.data(), sizeof...(Params)));
 }
 
 }  // namespace peso::cuda::emu

@@ -45,7 +45,7 @@
 #define cudaGetErrorString peso_emu_cudaGetErrorString
 #define cudaGetErrorName peso_emu_cudaGetErrorName
 
-// Streams and events (all work is synchronous under the emulator).
+// Streams and events (queued per stream in the asynchronous mode, async_streams.h).
 #define cudaStreamCreate peso_emu_cudaStreamCreate
 #define cudaStreamCreateWithFlags peso_emu_cudaStreamCreateWithFlags
 #define cudaStreamDestroy peso_emu_cudaStreamDestroy
