@@ -20,6 +20,12 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-3}"
 start=$SECONDS
 
 scripts/clang_sanitize_setup.sh "$BUILD"
+# Configure again, so that test programs added since the last configure are listed.
+cmake "$BUILD" >/dev/null
+# Reports name files and lines only through llvm-symbolizer (any version reads clang 16's output).
+for s in /usr/lib/llvm-16/bin/llvm-symbolizer /usr/bin/llvm-symbolizer; do
+    if [[ -x "$s" && -z "${ASAN_SYMBOLIZER_PATH:-}" ]]; then export ASAN_SYMBOLIZER_PATH="$s"; fi
+done
 # A test's name is its executable's target (tests/CMakeLists.txt); the cli
 # tests are scripts that run the peso program.
 targets=(peso_cli)

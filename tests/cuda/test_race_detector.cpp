@@ -14,6 +14,7 @@
 #include "backends/cuda/cuda_compat.h"
 #include "backends/cuda/launch.h"
 #include "peso.h"
+#include "tools/cuda_emu/async_streams.h"
 
 namespace race_fixtures {
 
@@ -221,6 +222,9 @@ bool detectors_available() {
 template <class Fn>
 void for_each_order(Fn body) {
     const emu::RaceCheckGuard on(true);
+    // Launches run at the call (not queued, as the cuda label's asynchronous
+    // stream mode would), so that each report comes from its own launch.
+    const emu::AsyncModeGuard synchronous(false);
     struct Setting {
         emu::ThreadOrder order;
         std::uint64_t seed;
