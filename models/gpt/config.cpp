@@ -1,5 +1,8 @@
 #include "models/gpt/config.h"
 
+#include <cstdint>
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "core/checked_size.h"
@@ -67,15 +70,29 @@ std::string GptConfig::to_json() const {
     return j.dump(2);
 }
 
+namespace {
+
+// An integer field. JSON numbers too large for 64 bits parse as doubles, whose
+// conversion to an integer would be undefined: refused by name (found by
+// fuzz_gpt_config, a block_size of 9e59).
+std::int64_t integer_field(const nlohmann::json& j, const char* name) {
+    const nlohmann::json& v = j.at(name);
+    PESO_CHECK(v.is_number_integer() && (!v.is_number_unsigned() || v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())),
+               ValueError, "GPT config: {} must be an integer that fits in 64 bits, got {}", name, v.dump());
+    return v.get<std::int64_t>();
+}
+
+}  // namespace
+
 GptConfig GptConfig::from_json(const std::string& json) {
     GptConfig c;
     try {
         const auto j = nlohmann::json::parse(json);
-        c.n_layer = j.at("n_layer").get<std::int64_t>();
-        c.n_head = j.at("n_head").get<std::int64_t>();
-        c.n_embd = j.at("n_embd").get<std::int64_t>();
-        c.block_size = j.at("block_size").get<std::int64_t>();
-        c.vocab_size = j.at("vocab_size").get<std::int64_t>();
+        c.n_layer = integer_field(j, "n_layer");
+        c.n_head = integer_field(j, "n_head");
+        c.n_embd = integer_field(j, "n_embd");
+        c.block_size = integer_field(j, "block_size");
+        c.vocab_size = integer_field(j, "vocab_size");
         c.dropout = j.value("dropout", 0.0);
         c.bias = j.value("bias", true);
     } catch (const nlohmann::json::exception& e) {

@@ -99,6 +99,9 @@ FileSetReader::FileSetReader(fs::path dir, std::string manifest)
         PESO_CHECK(!id_.empty() && id_.find('/') == std::string::npos, IOError, "bad save id '{}'", id_);
         for (const auto& [name, f] : j.at("files").items()) {
             PESO_CHECK(!name.empty() && name.find('/') == std::string::npos, IOError, "bad file name '{}'", name);
+            // A number beyond 64 bits parses as a double: its conversion would be undefined.
+            PESO_CHECK(f.at("size").is_number_unsigned(), IOError, "file '{}': size {} is not a byte count", name,
+                       f.at("size").dump());
             sizes_[name] = f.at("size").get<std::uint64_t>();
         }
         if (j.contains("info")) info_ = j.at("info").dump();

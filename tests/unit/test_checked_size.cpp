@@ -93,4 +93,16 @@ TEST_CASE("a GPT config whose parameter count overflows is refused before a mode
     CHECK_THROWS_AS(models::GptConfig::from_json(
                         R"({"n_layer": 2, "n_head": 1, "n_embd": 16, "block_size": 8, "vocab_size": 4611686018427387904})"),
                     ValueError);
+    // Found by fuzz_gpt_config: a number beyond 64 bits parses as a double, whose conversion was undefined.
+    CHECK_THROWS_WITH_AS(models::GptConfig::from_json(
+                             R"({"n_layer": 2, "n_head": 1, "n_embd": 16, "block_size": 899999999999999999999999999999999999999999999999999999999999, "vocab_size": 11})"),
+                         doctest::Contains("block_size must be an integer that fits in 64 bits, got 9e+59"), ValueError);
+    CHECK_THROWS_WITH_AS(models::GptConfig::from_json(
+                             R"({"n_layer": 2.5, "n_head": 1, "n_embd": 16, "block_size": 8, "vocab_size": 11})"),
+                         doctest::Contains("n_layer must be an integer"), ValueError);
+    CHECK_THROWS_AS(models::GptConfig::from_json(
+                        R"({"n_layer": 18446744073709551615, "n_head": 1, "n_embd": 16, "block_size": 8, "vocab_size": 11})"),
+                    ValueError);
+    CHECK(models::GptConfig::from_json(R"({"n_layer": 2, "n_head": 1, "n_embd": 16, "block_size": 8, "vocab_size": 11})")
+              .block_size == 8);
 }
